@@ -1,0 +1,222 @@
+package contract
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pb33f/jsonschema/v6"
+	"github.com/pb33f/libopenapi"
+	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+
+	"github.com/taskmock/taskmock/specs"
+)
+
+// Component schema names the validator looks up in the documents.
+const (
+	esriSuccessSchema    = "GetTaskResponse"
+	esriErrorSchema      = "ErrorResponse"
+	oracleTaskSchema     = "Task"
+	oracleErrorSchema    = "ErrorMessage"
+	openAPISchemaDialect = 3.0
+)
+
+// apiModel is what the validator needs of one document, compiled once.
+type apiModel struct {
+	api specs.API
+	// operation is "GET /path" for messages.
+	operation string
+	// statuses maps each documented status code to its media types.
+	statuses map[int][]string
+	// schemas holds the compiled component schemas by name.
+	schemas map[string]*bodySchema
+}
+
+// bodySchema is one compiled schema and its property tree.
+type bodySchema struct {
+	compiled *jsonschema.Schema
+	shape    *shape
+}
+
+// shape is the tree of declared properties of a schema, used to find the
+// properties a body has that the documentation does not list.
+type shape struct {
+	props map[string]*shape
+	items *shape
+	// open is true where the schema declares no properties (anything goes).
+	open bool
+}
+
+func compileAPI(api specs.API, opts *config.ValidationOptions, names ...string) (*apiModel, error) {
+	doc, err := libopenapi.NewDocument(api.Document())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", api.Filename, err)
+	}
+	model, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", api.Filename, err)
+	}
+	if model == nil {
+		return nil, fmt.Errorf("%s: no OpenAPI 3 model", api.Filename)
+	}
+	m := &apiModel{api: api, statuses: map[int][]string{}, schemas: map[string]*bodySchema{}}
+	if err := m.readOperation(&model.Model); err != nil {
+		return nil, fmt.Errorf("%s: %w", api.Filename, err)
+	}
+	for _, name := range names {
+		proxy, ok := model.Model.Components.Schemas.Get(name)
+		if !ok || proxy == nil {
+			return nil, fmt.Errorf("%s: components.schemas.%s is missing", api.Filename, name)
+		}
+		schema := proxy.Schema()
+		if schema == nil {
+			return nil, fmt.Errorf("%s: components.schemas.%s: %v", api.Filename, name, proxy.GetBuildError())
+		}
+		c, err := schema_validation.CompileSchemaForValidation(schema, schema_validation.SchemaValidationPurposeResponseBody, opts, openAPISchemaDialect)
+		if err != nil {
+			return nil, fmt.Errorf("%s: compiling %s: %w", api.Filename, name, err)
+		}
+		m.schemas[name] = &bodySchema{compiled: c.CompiledSchema, shape: buildShape(schema, 0)}
+	}
+	return m, nil
+}
+
+func (m *apiModel) readOperation(doc *v3.Document) error {
+	if doc.Paths == nil {
+		return fmt.Errorf("no paths")
+	}
+	item, ok := doc.Paths.PathItems.Get(m.api.OperationPath)
+	if !ok || item == nil {
+		return fmt.Errorf("path %s is missing", m.api.OperationPath)
+	}
+	m.operation = strings.Join(m.api.Methods, "|") + " " + m.api.OperationPath
+	for _, method := range m.api.Methods {
+		var op *v3.Operation
+		switch method {
+		case "GET":
+			op = item.Get
+		case "POST":
+			op = item.Post
+		}
+		if op == nil || op.Responses == nil {
+			return fmt.Errorf("%s %s has no responses", method, m.api.OperationPath)
+		}
+		for code, resp := range op.Responses.Codes.FromOldest() {
+			n, err := strconv.Atoi(code)
+			if err != nil {
+				continue // ranges such as 5XX are not used by these documents
+			}
+			var types []string
+			if resp != nil && resp.Content != nil {
+				for mt := range resp.Content.KeysFromOldest() {
+					types = append(types, mt)
+				}
+			}
+			m.statuses[n] = types
+		}
+	}
+	return nil
+}
+
+// documented lists the documented status codes in order.
+func (m *apiModel) documented() string {
+	codes := make([]int, 0, len(m.statuses))
+	for c := range m.statuses {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+// buildShape walks a schema's properties, allOf members and array items.
+func buildShape(s *base.Schema, depth int) *shape {
+	sh := &shape{props: map[string]*shape{}}
+	if s == nil || depth > 32 {
+		sh.open = true
+		return sh
+	}
+	mergeShape(sh, s, depth)
+	if len(sh.props) == 0 && sh.items == nil {
+		sh.open = true
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.IsA() {
+		sh.open = true // a schema for extra properties: they are declared
+	}
+	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 {
+		sh.open = true
+	}
+	return sh
+}
+
+func mergeShape(sh *shape, s *base.Schema, depth int) {
+	if s.Properties != nil {
+		for name, p := range s.Properties.FromOldest() {
+			sh.props[name] = buildShape(p.Schema(), depth+1)
+		}
+	}
+	for _, member := range s.AllOf {
+		if ms := member.Schema(); ms != nil {
+			mergeShape(sh, ms, depth+1)
+		}
+	}
+	if s.Items != nil && s.Items.IsA() {
+		sh.items = buildShape(s.Items.A.Schema(), depth+1)
+	}
+}
+
+// undeclared appends a violation for every property of data that the shape
+// does not declare, at any depth.
+func (sh *shape) undeclared(data any, ptr string, add func(ptr, name string)) {
+	if sh == nil || sh.open {
+		return
+	}
+	switch v := data.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			child, ok := sh.props[k]
+			if !ok {
+				add(ptr+"/"+escapePointer(k), k)
+				continue
+			}
+			child.undeclared(v[k], ptr+"/"+escapePointer(k), add)
+		}
+	case []any:
+		if sh.items == nil {
+			return
+		}
+		for i, e := range v {
+			sh.items.undeclared(e, ptr+"/"+strconv.Itoa(i), add)
+		}
+	}
+}
+
+// escapePointer escapes one JSON Pointer reference token (RFC 6901).
+func escapePointer(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// pointer joins reference tokens into a JSON Pointer.
+func pointer(tokens []string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(escapePointer(t))
+	}
+	return b.String()
+}

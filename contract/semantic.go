@@ -1,0 +1,213 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The semantic checks: cross-field rules beyond JSON Schema, read from the
+// rule table in rules.go. They are warnings unless the documentation makes
+// them certain.
+
+var guidShape = regexp.MustCompile(`^(?:\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$`)
+
+func (c *check) esriSemantics(obj map[string]any) {
+	if ok, isBool := obj["success"].(bool); isBool && !ok {
+		c.addBody(SeverityError, RuleEsriSuccessFalse, "/success", "expected true, found false: the server reports that getTask failed")
+	}
+	task, ok := obj["task"].(map[string]any)
+	if !ok {
+		return
+	}
+	const at = "/task/"
+
+	status, hasStatus := task["status"].(string)
+	code, hasCode := intValue(task["statusCode"])
+	if hasStatus {
+		row, known := EsriStatusByName(status)
+		switch {
+		case !known:
+			c.addBody(SeverityWarning, RuleEsriStatusUnknown, at+"status", "expected a status of the table (%s), found %q", esriStatusList(), truncate(status, 60))
+		case hasCode && code != row.Code:
+			c.addBody(SeverityWarning, RuleEsriStatusPair, at+"statusCode", "expected %d for status %q, found %d", row.Code, status, code)
+		}
+		if known {
+			c.esriStatusDates(task, row)
+		}
+	} else if hasCode {
+		if _, known := EsriStatusByCode(code); !known {
+			c.addBody(SeverityWarning, RuleEsriStatusUnknown, at+"statusCode", "expected a statusCode of the table (0 to 5), found %d", code)
+		}
+	}
+
+	for _, o := range EsriDateOrders {
+		earlier, eok := esriDate(task[o.Earlier])
+		later, lok := esriDate(task[o.Later])
+		if eok && lok && later.t.Before(earlier.t) {
+			rule := RuleEsriPlannedOrder
+			if o.Earlier == "startedOn" {
+				rule = RuleEsriActualOrder
+			}
+			c.addBody(SeverityWarning, rule, at+o.Later, "expected %s not before %s (%s), found %s", o.Later, o.Earlier, task[o.Earlier], task[o.Later])
+		}
+	}
+	if ended, _ := task["endedOn"].(string); ended != "" {
+		if started, isStr := task["startedOn"].(string); isStr && started == "" {
+			c.addBody(SeverityWarning, RuleEsriActualOrder, at+"startedOn", "expected startedOn to be set because endedOn is set (%s), found \"\"", ended)
+		}
+	}
+	for _, f := range EsriHourFields {
+		if n, ok := task[f].(json.Number); ok {
+			if x, err := n.Float64(); err == nil && x < 0 {
+				c.addBody(SeverityError, RuleEsriNegativeHours, at+f, "expected a number of hours (0 or more), found %s", n)
+			}
+		}
+	}
+	for _, f := range EsriGUIDFields {
+		if s, ok := task[f].(string); ok && !guidShape.MatchString(s) {
+			c.addBody(SeverityWarning, RuleEsriGUID, at+f, "expected a GUID such as A031377A-E3C5-4C1A-A081-56285228A3A3 (any case, braces optional), found %q", truncate(s, 60))
+		}
+	}
+}
+
+func (c *check) esriStatusDates(task map[string]any, row EsriStatus) {
+	for _, f := range []struct {
+		name string
+		p    Presence
+	}{{"startedOn", row.StartedOn}, {"endedOn", row.EndedOn}} {
+		v, isStr := task[f.name].(string)
+		if !isStr {
+			continue
+		}
+		switch {
+		case f.p == Required && v == "":
+			c.addBody(SeverityWarning, RuleEsriStatusDates, "/task/"+f.name, "expected a date for a task with status %q, found \"\"", row.Name)
+		case f.p == Forbidden && v != "":
+			c.addBody(SeverityWarning, RuleEsriStatusDates, "/task/"+f.name, "expected \"\" for a task with status %q, found %q", row.Name, truncate(v, 40))
+		}
+	}
+}
+
+func esriStatusList() string {
+	var s []string
+	for _, st := range EsriStatuses {
+		s = append(s, fmt.Sprintf("%d %s", st.Code, st.Name))
+	}
+	return strings.Join(s, ", ")
+}
+
+func esriDate(v any) (dateTime, bool) {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return dateTime{}, false
+	}
+	d, err := parseDateTime(s)
+	return d, err == nil
+}
+
+func intValue(v any) (int, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.Atoi(n.String())
+	return i, err == nil
+}
+
+func (c *check) oracleSemantics(task map[string]any) {
+	state, _ := task["state"].(string)
+	substate, _ := task["substate"].(string)
+	if !isOracleSubstate(substate) {
+		substate = "" // an undocumented value is the schema's error, not a pairing question
+	}
+	row, stateKnown := OracleStateByName(state)
+
+	if stateKnown && !row.AllowsSubstate(substate) {
+		c.addBody(SeverityWarning, RuleOracleSubstate, "/substate", "expected a substate that goes with state %s (%s), found %q", state, strings.Join(row.Substates, ", "), substate)
+	}
+	if stateKnown && row.Closed {
+		for _, f := range OracleClosedDates {
+			if s, _ := task[f].(string); s == "" {
+				c.addBody(SeverityWarning, RuleOracleCompletedDates, "/"+f, "expected %s to be set for a %s task, found %s", f, state, describe(task[f]))
+			}
+		}
+	}
+	for _, o := range OracleDateOrders {
+		earlier, eok := oracleDate(task[o.Earlier])
+		later, lok := oracleDate(task[o.Later])
+		if eok && lok && later.t.Before(earlier.t) {
+			c.addBody(SeverityWarning, RuleOracleDateOrder, "/"+o.Later, "expected %s not before %s (%s), found %s", o.Later, o.Earlier, task[o.Earlier], task[o.Later])
+		}
+	}
+	if reason, ok := task["reason"].(map[string]any); ok && stateKnown {
+		if action, _ := reason["action"].(string); action != "" {
+			if a, known := OracleActionByName(action); known && !a.Fits(state, substate) {
+				c.addBody(SeverityWarning, RuleOracleReasonAction, "/reason/action", "expected an action that leaves a task %s, found %q (which leaves it %s)", stateDesc(state, substate), action, actionDesc(a))
+			}
+		}
+	}
+	c.oracleSelfLink(task)
+}
+
+func isOracleSubstate(s string) bool {
+	for _, st := range OracleStates {
+		if contains(st.Substates, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func stateDesc(state, substate string) string {
+	if substate == "" {
+		return state
+	}
+	return state + "/" + substate
+}
+
+func actionDesc(a OracleAction) string {
+	s := strings.Join(a.States, " or ")
+	if a.Substates != nil {
+		s += " with substate " + strings.Join(a.Substates, " or ")
+	}
+	return s
+}
+
+func oracleDate(v any) (dateTime, bool) {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return dateTime{}, false
+	}
+	d, err := parseDateTime(s)
+	return d, err == nil
+}
+
+func (c *check) oracleSelfLink(task map[string]any) {
+	id, _ := task["id"].(string)
+	links, _ := task["links"].([]any)
+	if id == "" {
+		return
+	}
+	for i, l := range links {
+		link, _ := l.(map[string]any)
+		if rel, _ := link["rel"].(string); rel != "self" {
+			continue
+		}
+		href, ok := link["href"].(string)
+		if !ok {
+			continue
+		}
+		path := href
+		if u, err := url.Parse(href); err == nil {
+			path = u.Path
+		}
+		path = strings.TrimSuffix(path, "/")
+		if !strings.HasSuffix(path, "/"+id) && !strings.HasSuffix(path, "/"+url.PathEscape(id)) {
+			c.addBody(SeverityWarning, RuleOracleSelfLink, "/links/"+strconv.Itoa(i)+"/href", "expected the self link to end with the task id %q, found %q", truncate(id, 60), truncate(href, 120))
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package contract
+
+import (
+	"net/http"
+
+	"github.com/taskmock/taskmock/specs"
+)
+
+// Severity says whether a violation breaks the contract (error) or only
+// departs from what is usual or unverified (warning).
+type Severity string
+
+// The severities of a Violation.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Rule is the stable identifier of a check. Reports, tests and users' CI
+// filters rely on these names: never rename one.
+type Rule string
+
+// The rules the validator applies.
+const (
+	// Transport-level rules.
+	RuleStatusUndocumented Rule = "status-undocumented" // status code not documented for the operation
+	RuleContentType        Rule = "content-type"        // Content-Type does not fit the operation or the requested format
+	RuleBodyNotJSON        Rule = "body-not-json"       // a JSON body was expected and could not be parsed
+	RuleErrorResponse      Rule = "error-response"      // the server answered with an error (Esri error envelope, Oracle 4xx/5xx)
+
+	// Schema rules: the body against the document's schema.
+	RuleSchemaType     Rule = "schema-type"
+	RuleSchemaRequired Rule = "schema-required"
+	RuleSchemaEnum     Rule = "schema-enum"
+	RuleSchemaFormat   Rule = "schema-format"
+	RuleSchemaRange    Rule = "schema-range" // minimum, maximum and similar bounds
+	RuleSchemaOther    Rule = "schema"       // any other schema keyword
+	RuleUnknownField   Rule = "unknown-property"
+
+	// Esri semantic rules.
+	RuleEsriSuccessFalse  Rule = "esri-success-false"
+	RuleEsriStatusPair    Rule = "esri-status-pair"
+	RuleEsriStatusUnknown Rule = "esri-status-unknown"
+	RuleEsriPlannedOrder  Rule = "esri-planned-order" // endOn >= startOn
+	RuleEsriActualOrder   Rule = "esri-actual-order"  // endedOn >= startedOn, endedOn implies startedOn
+	RuleEsriNegativeHours Rule = "esri-negative-hours"
+	RuleEsriGUID          Rule = "esri-guid"
+	RuleEsriStatusDates   Rule = "esri-status-dates" // startedOn/endedOn set as the status implies
+
+	// Oracle semantic rules.
+	RuleOracleCompletedDates Rule = "oracle-completed-dates"
+	RuleOracleDateOrder      Rule = "oracle-date-order"
+	RuleOracleSubstate       Rule = "oracle-substate"
+	RuleOracleReasonAction   Rule = "oracle-reason-action"
+	RuleOracleSelfLink       Rule = "oracle-self-link"
+)
+
+// Violation is one departure from the contract.
+type Violation struct {
+	// API is the registry name of the API ("esri" or "oracle").
+	API specs.Name `json:"-"`
+	// Severity is error or warning.
+	Severity Severity `json:"severity"`
+	// Rule is the stable id of the check that failed.
+	Rule Rule `json:"rule"`
+	// Location is a JSON Pointer into the body ("/task/statusCode"), or
+	// "status", "header/Content-Type", or "body" for the body as a whole.
+	Location string `json:"location"`
+	// Message names what was expected and what was found. It never echoes
+	// a credential.
+	Message string `json:"message"`
+}
+
+// Request is what is known of the request that produced a response.
+// Every field is optional.
+type Request struct {
+	Method string
+	// URL is the request URL, absolute or a path with its query.
+	URL    string
+	Header http.Header
+	// Form holds the fields of a form-encoded POST body (Esri), if any.
+	Form map[string][]string
+}
+
+// Exchange is one response to check, with the request when it is known.
+type Exchange struct {
+	// API is the registry name of the API the response belongs to.
+	API specs.Name
+	// Request is nil when only the response is known.
+	Request *Request
+	// Status is the HTTP status code; 0 means unknown and is taken as 200
+	// (a bare body file).
+	Status int
+	// Header holds the response headers; nil when unknown (a bare body).
+	Header http.Header
+	// Body is the response body as received.
+	Body []byte
+}
+
+// Report is the outcome of validating one exchange.
+type Report struct {
+	API        specs.Name  `json:"api"`
+	Status     int         `json:"status"`
+	Violations []Violation `json:"violations"`
+}
+
+// Errors counts the violations of severity error.
+func (r Report) Errors() int { return r.count(SeverityError) }
+
+// Warnings counts the violations of severity warning.
+func (r Report) Warnings() int { return r.count(SeverityWarning) }
+
+// Passed reports whether nothing counts against the contract: no error, and
+// with strict also no warning.
+func (r Report) Passed(strict bool) bool {
+	if strict {
+		return len(r.Violations) == 0
+	}
+	return r.Errors() == 0
+}
+
+func (r Report) count(s Severity) int {
+	n := 0
+	for _, v := range r.Violations {
+		if v.Severity == s {
+			n++
+		}
+	}
+	return n
+}

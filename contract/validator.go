@@ -1,0 +1,393 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pb33f/libopenapi-validator/config"
+
+	"github.com/taskmock/taskmock/specs"
+)
+
+// RuleUnknownAPI is reported when an exchange names no API of the registry.
+const RuleUnknownAPI Rule = "unknown-api"
+
+// Validator checks exchanges of the two APIs against the embedded documents
+// and the rule table. Build one with New and share it: it is safe for
+// concurrent use, and compiles every schema once.
+type Validator struct {
+	strict bool
+	apis   map[specs.Name]*apiModel
+}
+
+// Option configures a Validator.
+type Option func(*Validator)
+
+// Strict makes properties the documentation does not list errors instead
+// of warnings.
+func Strict(on bool) Option { return func(v *Validator) { v.strict = on } }
+
+// New compiles the embedded documents of every API and returns a Validator.
+// An error means an embedded document is broken: a bug in taskmock.
+func New(opts ...Option) (*Validator, error) {
+	v := &Validator{apis: map[specs.Name]*apiModel{}}
+	for _, o := range opts {
+		o(v)
+	}
+	vopts := config.NewValidationOptions(
+		config.WithFormatAssertions(),
+		config.WithCustomFormat(FormatEsriDateTime, checkEsriDateTime),
+		config.WithCustomFormat(FormatOracleDateTime, checkOracleDateTime),
+	)
+	schemas := map[specs.Name][]string{
+		specs.Esri:   {esriSuccessSchema, esriErrorSchema},
+		specs.Oracle: {oracleTaskSchema, oracleErrorSchema},
+	}
+	for _, api := range specs.All() {
+		m, err := compileAPI(api, vopts, schemas[api.Name]...)
+		if err != nil {
+			return nil, fmt.Errorf("contract: %w", err)
+		}
+		v.apis[api.Name] = m
+	}
+	return v, nil
+}
+
+// check collects the violations of one exchange.
+type check struct {
+	v    *Validator
+	m    *apiModel
+	ex   Exchange
+	out  []Violation
+	body []Violation // body violations, sorted by location before they join out
+}
+
+func (c *check) add(sev Severity, rule Rule, loc, format string, args ...any) {
+	c.out = append(c.out, Violation{API: c.m.api.Name, Severity: sev, Rule: rule, Location: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *check) addBody(sev Severity, rule Rule, loc, format string, args ...any) {
+	c.body = append(c.body, Violation{API: c.m.api.Name, Severity: sev, Rule: rule, Location: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+// Validate checks one exchange and returns its report. It never panics on
+// any input; an exchange of an unknown API gives a report with one error.
+func (v *Validator) Validate(ex Exchange) Report {
+	status := ex.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	rep := Report{API: ex.API, Status: status}
+	m, ok := v.apis[ex.API]
+	if !ok {
+		rep.Violations = []Violation{{API: ex.API, Severity: SeverityError, Rule: RuleUnknownAPI, Location: "api",
+			Message: fmt.Sprintf("expected an API of the registry (esri, oracle), found %q", ex.API)}}
+		return rep
+	}
+	c := &check{v: v, m: m, ex: ex}
+	if _, ok := m.statuses[status]; !ok {
+		c.add(SeverityError, RuleStatusUndocumented, "status", "expected a status documented for %s (%s), found %d", m.operation, m.documented(), status)
+	} else {
+		switch ex.API {
+		case specs.Esri:
+			c.esri()
+		case specs.Oracle:
+			c.oracle(status)
+		}
+	}
+	sort.SliceStable(c.body, func(i, j int) bool {
+		if c.body[i].Location != c.body[j].Location {
+			return c.body[i].Location < c.body[j].Location
+		}
+		if c.body[i].Rule != c.body[j].Rule {
+			return c.body[i].Rule < c.body[j].Rule
+		}
+		return c.body[i].Message < c.body[j].Message
+	})
+	rep.Violations = append(c.out, c.body...)
+	if rep.Violations == nil {
+		rep.Violations = []Violation{}
+	}
+	return rep
+}
+
+// decode parses a JSON body, keeping numbers exact. Trailing data after the
+// value is an error.
+func decode(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonError(err, body)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("unexpected data after the JSON value at byte %d", dec.InputOffset()+1)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("unexpected data after the JSON value at byte %d", dec.InputOffset())
+	}
+	return v, nil
+}
+
+func jsonError(err error, body []byte) error {
+	var se *json.SyntaxError
+	switch {
+	case len(bytes.TrimSpace(body)) == 0:
+		return fmt.Errorf("the body is empty")
+	case errorsAs(err, &se):
+		return fmt.Errorf("invalid JSON at byte %d: %s", se.Offset, se.Error())
+	case err.Error() == "unexpected EOF":
+		return fmt.Errorf("truncated JSON (unexpected end of input at byte %d)", len(body))
+	}
+	return err
+}
+
+// mediaType returns the media type of the Content-Type header, lower case,
+// and whether a Content-Type header was present.
+func (c *check) mediaType() (string, bool) {
+	if c.ex.Header == nil {
+		return "", false
+	}
+	ct := c.ex.Header.Get("Content-Type")
+	if ct == "" {
+		return "", true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])), true
+	}
+	return mt, true
+}
+
+// param returns a request parameter from the query or the form body.
+func (c *check) param(name string) (string, bool) {
+	r := c.ex.Request
+	if r == nil {
+		return "", false
+	}
+	if vs, ok := r.Form[name]; ok && len(vs) > 0 {
+		return vs[0], true
+	}
+	if u, err := url.Parse(r.URL); err == nil {
+		if q := u.Query(); q.Has(name) {
+			return q.Get(name), true
+		}
+	}
+	return "", false
+}
+
+// jsonpCallback matches a JSONP wrapper such as `cb({...});` and captures
+// the JSON inside it.
+var jsonpCallback = regexp.MustCompile(`(?s)^\s*(?:/\*\*/\s*)?[A-Za-z_$][A-Za-z0-9_$.]*\s*\((.*)\)\s*;?\s*$`)
+
+func (c *check) esri() {
+	f, known := c.param("f")
+	f = strings.ToLower(strings.TrimSpace(f))
+	if c.ex.Request != nil && !known {
+		f = "html" // the documented default
+	}
+	callback, _ := c.param("callback")
+	mt, hasHeader := c.mediaType()
+	body := c.ex.Body
+	isHTML := mt == "text/html" || mt == "application/xhtml+xml"
+
+	switch {
+	case f == "html":
+		if hasHeader && !isHTML {
+			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected text/html for f=html, found %s", orNone(mt))
+		}
+		return // the Services Directory page is not described by a schema
+	case f == "json" && callback != "":
+		if hasHeader && !isJavaScript(mt) {
+			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected a JavaScript content type for f=json with callback, found %s", orNone(mt))
+		}
+		m := jsonpCallback.FindSubmatch(body)
+		if m == nil {
+			c.add(SeverityError, RuleBodyNotJSON, "body", "expected a JSONP body %s(...) for callback, found something else", safeIdent(callback))
+			return
+		}
+		body = m[1]
+	case f == "json" || f == "pjson":
+		if hasHeader && mt != "application/json" && mt != "text/plain" {
+			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected application/json or text/plain for f=%s, found %s", f, orNone(mt))
+		}
+	default: // f unknown: the request was not recorded
+		if isHTML {
+			return
+		}
+		if hasHeader && mt != "application/json" && mt != "text/plain" && !isJavaScript(mt) {
+			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected application/json or text/plain, found %s", orNone(mt))
+		}
+		if isJavaScript(mt) {
+			if m := jsonpCallback.FindSubmatch(body); m != nil {
+				body = m[1]
+			}
+		}
+	}
+
+	data, err := decode(body)
+	if err != nil {
+		c.add(SeverityError, RuleBodyNotJSON, "body", "expected a JSON object, found %v", err)
+		return
+	}
+	obj, isObj := data.(map[string]any)
+	if isObj {
+		if _, isErr := obj["error"]; isErr {
+			c.schema(esriErrorSchema, data, SeverityError)
+			c.esriErrorEnvelope(obj)
+			return
+		}
+	}
+	c.schema(esriSuccessSchema, data, SeverityError)
+	if isObj {
+		c.esriSemantics(obj)
+	}
+}
+
+func isJavaScript(mt string) bool {
+	switch mt {
+	case "application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript", "text/ecmascript":
+		return true
+	}
+	return false
+}
+
+func orNone(mt string) string {
+	if mt == "" {
+		return "none"
+	}
+	return mt
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$`)
+
+// safeIdent returns s if it is a plain identifier, else a placeholder, so a
+// message never reflects arbitrary input.
+func safeIdent(s string) string {
+	if identifier.MatchString(s) {
+		return s
+	}
+	return "NAME"
+}
+
+// schema validates data against a component schema and adds its violations,
+// then reports the properties the schema does not declare.
+func (c *check) schema(name string, data any, sev Severity) {
+	bs := c.m.schemas[name]
+	for _, v := range schemaViolations(bs, data, sev) {
+		v.API = c.m.api.Name
+		c.body = append(c.body, v)
+	}
+	unknownSev := SeverityWarning
+	if c.v.strict {
+		unknownSev = SeverityError
+	}
+	bs.shape.undeclared(data, "", func(ptr, prop string) {
+		c.addBody(unknownSev, RuleUnknownField, ptr, "property %q is not in the documented schema", prop)
+	})
+}
+
+func (c *check) esriErrorEnvelope(obj map[string]any) {
+	e, _ := obj["error"].(map[string]any)
+	code := ""
+	for _, k := range []string{"code", "extendedCode"} {
+		if n, ok := e[k].(json.Number); ok {
+			code = n.String()
+			break
+		}
+	}
+	msg, _ := e["message"].(string)
+	text := "the server answered with an ArcGIS error"
+	if code != "" {
+		text += " " + code
+	}
+	if msg != "" {
+		text += ": " + truncate(msg, 200)
+	}
+	if details, ok := e["details"].([]any); ok {
+		var ds []string
+		for _, d := range details {
+			if s, ok := d.(string); ok && s != "" {
+				ds = append(ds, truncate(s, 120))
+			}
+		}
+		if len(ds) > 0 {
+			text += " (" + strings.Join(ds, "; ") + ")"
+		}
+	}
+	c.addBody(SeverityError, RuleErrorResponse, "/error", "expected a task, found an error envelope: %s", text)
+}
+
+func (c *check) oracle(status int) {
+	mt, hasHeader := c.mediaType()
+	body := c.ex.Body
+	if status != http.StatusOK {
+		c.oracleError(status, mt, hasHeader)
+		return
+	}
+	if hasHeader && mt != "application/json" {
+		c.add(SeverityError, RuleContentType, "header/Content-Type", "expected application/json, found %s", orNone(mt))
+	}
+	data, err := decode(body)
+	if err != nil {
+		c.add(SeverityError, RuleBodyNotJSON, "body", "expected a JSON Task object, found %v", err)
+		return
+	}
+	c.schema(oracleTaskSchema, data, SeverityError)
+	if obj, ok := data.(map[string]any); ok {
+		c.oracleSemantics(obj)
+	}
+}
+
+// oracleError checks a documented error answer. The error body is not
+// documented for this operation, so departures from its usual shape are
+// warnings; the error itself is reported so that a check fails loudly.
+func (c *check) oracleError(status int, mt string, hasHeader bool) {
+	text := fmt.Sprintf("the server answered %d %s", status, http.StatusText(status))
+	if len(bytes.TrimSpace(c.ex.Body)) > 0 {
+		if hasHeader && mt != "application/json" && mt != "application/problem+json" {
+			c.add(SeverityWarning, RuleContentType, "header/Content-Type", "expected application/json for an error body, found %s", orNone(mt))
+		}
+		data, err := decode(c.ex.Body)
+		if err != nil {
+			c.add(SeverityWarning, RuleBodyNotJSON, "body", "expected a JSON error body, found %v", err)
+		} else {
+			c.schema(oracleErrorSchema, data, SeverityWarning)
+			if obj, ok := data.(map[string]any); ok {
+				for _, k := range []string{"detail", "title", "message", "o:errorCode"} {
+					if s, ok := obj[k].(string); ok && s != "" {
+						text += ": " + truncate(s, 200)
+						break
+					}
+				}
+			}
+		}
+	}
+	switch status {
+	case http.StatusUnauthorized:
+		text += " (the credentials were refused)"
+	case http.StatusTooManyRequests:
+		if ra := c.ex.Header.Get("Retry-After"); ra != "" {
+			if _, err := strconv.Atoi(ra); err == nil {
+				text += " (Retry-After: " + ra + "s)"
+			}
+		}
+	}
+	c.add(SeverityError, RuleErrorResponse, "status", "expected a task, found an error: %s", text)
+}
+
+func errorsAs(err error, target **json.SyntaxError) bool {
+	se, ok := err.(*json.SyntaxError)
+	if ok {
+		*target = se
+	}
+	return ok
+}
