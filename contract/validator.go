@@ -129,10 +129,10 @@ func decode(body []byte) (any, error) {
 		return nil, jsonError(err, body)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("unexpected data after the JSON value at byte %d", dec.InputOffset()+1)
+		return nil, fmt.Errorf("data after the JSON value at byte %d", dec.InputOffset()+1)
 	}
 	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("unexpected data after the JSON value at byte %d", dec.InputOffset())
+		return nil, fmt.Errorf("data after the JSON value at byte %d", dec.InputOffset())
 	}
 	return v, nil
 }
@@ -141,7 +141,7 @@ func jsonError(err error, body []byte) error {
 	var se *json.SyntaxError
 	switch {
 	case len(bytes.TrimSpace(body)) == 0:
-		return fmt.Errorf("the body is empty")
+		return fmt.Errorf("an empty body")
 	case errorsAs(err, &se):
 		return fmt.Errorf("invalid JSON at byte %d: %s", se.Offset, se.Error())
 	case err.Error() == "unexpected EOF":

@@ -1,0 +1,94 @@
+package contract_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/specs"
+)
+
+// TestConformingExchanges covers the ways a conforming answer may look: the
+// content types, formats and request shapes the vendors use.
+func TestConformingExchanges(t *testing.T) {
+	v := newValidator(t)
+	esri := seedBody(t, "esri-getTask-example.json")
+	oracle := seedBody(t, "oracle-get-task-example.json")
+	const esriURL = "https://gis.example.com/arcgis/rest/services/Prod/MapServer/exts/TopographicProductionServer/workflows/tasks/getTask"
+	hdr := func(ct string) http.Header { return http.Header{"Content-Type": {ct}} }
+
+	cases := []struct {
+		name string
+		ex   contract.Exchange
+	}{
+		{"esri f=json application/json", contract.Exchange{API: specs.Esri, Status: 200, Header: hdr("application/json; charset=utf-8"),
+			Request: &contract.Request{Method: "GET", URL: esriURL + "?f=json"}, Body: esri}},
+		{"esri f=pjson text/plain", contract.Exchange{API: specs.Esri, Status: 200, Header: hdr("text/plain;charset=utf-8"),
+			Request: &contract.Request{Method: "GET", URL: esriURL + "?f=pjson"}, Body: esri}},
+		{"esri form POST f=json", contract.Exchange{API: specs.Esri, Status: 200, Header: hdr("application/json"),
+			Request: &contract.Request{Method: "POST", URL: esriURL, Form: map[string][]string{"f": {"json"}, "token": {"secret"}}}, Body: esri}},
+		{"esri JSONP", contract.Exchange{API: specs.Esri, Status: 200, Header: hdr("application/javascript; charset=UTF-8"),
+			Request: &contract.Request{Method: "GET", URL: esriURL + "?f=json&callback=dojo_request_script_callbacks.dojo_request_script0"},
+			Body:    []byte(fmt.Sprintf("dojo_request_script_callbacks.dojo_request_script0(%s);", esri))}},
+		{"esri f=html page", contract.Exchange{API: specs.Esri, Status: 200, Header: hdr("text/html; charset=utf-8"),
+			Request: &contract.Request{Method: "GET", URL: esriURL}, Body: []byte("<html><body>Task</body></html>")}},
+		{"esri HTML without a recorded request", contract.Exchange{API: specs.Esri, Status: 200, Header: hdr("text/html"), Body: []byte("<html></html>")}},
+		{"esri bare body", contract.Exchange{API: specs.Esri, Body: esri}},
+		{"esri GUIDs in lower case with braces", contract.Exchange{API: specs.Esri, Body: []byte(`{"task":{"taskWorkId":"{e2a45bf8-55ed-4311-9574-48e17c734918}","taskOperationId":"f6208ad7-d10c-4e1c-ab8a-6ca429ad559c","workflowJobId":"1042","statusCode":2,"status":"InProgress","startOn":"2025-09-26T23:13:17Z","endOn":"2025-09-30T23:13:17Z","startedOn":"2025-09-27T08:00:00Z","endedOn":"","duration":3.5,"levelOfEffort":24,"assignTo":"jdoe","isRework":true,"taskOrder":2},"success":true}`)}},
+		{"oracle application/json", contract.Exchange{API: specs.Oracle, Status: 200, Header: hdr("application/json"),
+			Request: &contract.Request{Method: "GET", URL: "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b"}, Body: oracle}},
+		{"oracle dates without zone and with +0000", contract.Exchange{API: specs.Oracle, Body: []byte(`{"id":"t1","state":"ASSIGNED","substate":"CLAIMED","createdDate":"2024-08-13T07:46:16Z","assignedDate":"2024-08-13T07:46:17.5+0000","lastUpdatedDate":"2024-08-13T07:50:00.000+00:00","expirationDate":"2024-08-20T07:46:16","reason":{"action":"CLAIM","date":"2024-08-13T07:50:00+0000"}}`)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := v.Validate(tc.ex)
+			assert.Empty(t, rep.Violations)
+		})
+	}
+}
+
+func TestStrictMakesUnknownPropertiesErrors(t *testing.T) {
+	body := []byte(`{"task":{"taskWorkId":"E2A45BF8-55ED-4311-9574-48E17C734918","taskOperationId":"F6208AD7-D10C-4E1C-AB8A-6CA429AD559C","workflowJobId":"","statusCode":0,"status":"new","startOn":"","endOn":"","startedOn":"","endedOn":"","duration":0,"levelOfEffort":1,"assignTo":"","isRework":false,"taskOrder":1,"notes":"x"},"success":true}`)
+	for _, tc := range []struct {
+		strict bool
+		sev    contract.Severity
+		passed bool
+	}{{false, contract.SeverityWarning, true}, {true, contract.SeverityError, false}} {
+		rep := newValidator(t, contract.Strict(tc.strict)).Validate(contract.Exchange{API: specs.Esri, Body: body})
+		if assert.Len(t, rep.Violations, 1) {
+			assert.Equal(t, contract.RuleUnknownField, rep.Violations[0].Rule)
+			assert.Equal(t, "/task/notes", rep.Violations[0].Location)
+			assert.Equal(t, tc.sev, rep.Violations[0].Severity)
+		}
+		assert.Equal(t, tc.passed, rep.Passed(false))
+	}
+}
+
+func TestUnknownAPI(t *testing.T) {
+	rep := newValidator(t).Validate(contract.Exchange{API: "jira", Body: []byte(`{}`)})
+	if assert.Len(t, rep.Violations, 1) {
+		assert.Equal(t, contract.RuleUnknownAPI, rep.Violations[0].Rule)
+	}
+}
+
+func TestMessagesNeverEchoCredentials(t *testing.T) {
+	const secret = "s3cr3t-T0KEN-value"
+	v := newValidator(t)
+	exchanges := []contract.Exchange{
+		{API: specs.Esri, Status: 200, Header: http.Header{"Content-Type": {"text/html"}},
+			Request: &contract.Request{Method: "GET", URL: "https://x/TopographicProductionServer/workflows/tasks/getTask?f=json&token=" + secret,
+				Header: http.Header{"X-Esri-Authorization": {"Bearer " + secret}}}, Body: []byte("{}")},
+		{API: specs.Esri, Status: 200, Header: http.Header{"Content-Type": {"text/javascript"}},
+			Request: &contract.Request{Method: "GET", URL: "https://x/TopographicProductionServer/workflows/tasks/getTask?f=json&callback=" + secret + "%3Calert%3E"}, Body: []byte("{}")},
+		{API: specs.Oracle, Status: 401, Header: http.Header{"Content-Type": {"text/plain"}},
+			Request: &contract.Request{Method: "GET", URL: "https://x/process/api/v1/tasks/1", Header: http.Header{"Authorization": {"Bearer " + secret}}}, Body: []byte("nope")},
+	}
+	for _, ex := range exchanges {
+		for _, vi := range v.Validate(ex).Violations {
+			assert.NotContains(t, vi.Message, secret)
+		}
+	}
+}

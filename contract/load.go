@@ -1,0 +1,528 @@
+package contract
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/taskmock/taskmock/specs"
+)
+
+// Item is one exchange read from recorded traffic, named by where it came from.
+type Item struct {
+	// Source names the input: "path/to/file.json", "rec.har#3" (the 1-based
+	// index of the entry among all entries of the HAR), or "-" for standard
+	// input.
+	Source   string
+	Exchange Exchange
+}
+
+// LoadOptions are per-call settings of Walk and ReadStream; the zero value
+// detects the API of every body.
+type LoadOptions struct {
+	// API, when set, is the API every body is taken to belong to. In a HAR,
+	// where each request is routed by its method and URL, it keeps only the
+	// entries of that API. "" detects the API of each body.
+	API specs.Name
+	// OnError, when set, receives each file of a directory walk that cannot
+	// be read or parsed, and the walk goes on with the next file. When nil,
+	// the first such file stops the walk.
+	OnError func(*LoadError)
+}
+
+// LoadStats counts what a load saw.
+type LoadStats struct {
+	Files   int // files (or streams) read
+	Items   int // exchanges handed to fn
+	Skipped int // HAR entries of other hosts, paths, methods or APIs, and entries without a response
+}
+
+// LoadError is input that cannot be read or parsed. Its message is one line:
+// "<source>: <what is wrong>".
+type LoadError struct {
+	Source string
+	Err    error
+}
+
+// Error returns "<source>: <what is wrong>" on one line.
+func (e *LoadError) Error() string {
+	msg := "unknown error"
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return loadOneLine(e.Source + ": " + msg)
+}
+
+// Unwrap returns the underlying error.
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// maxStreamBody is the most ReadStream holds in memory for a JSON body or a
+// raw HTTP response.
+const maxStreamBody = 64 << 20
+
+// loadPeekSize is the buffer used to tell the kind of an input from its
+// first bytes.
+const loadPeekSize = 64 << 10
+
+var (
+	errLoadTooLarge = fmt.Errorf("input is larger than %d MiB; save it to a file and pass its path", maxStreamBody>>20)
+	errLoadBOM      = errors.New("invalid JSON (starts with a UTF-8 byte order mark; save it as UTF-8 without BOM)")
+)
+
+const (
+	loadBOM        = "\xEF\xBB\xBF"
+	loadHTTPPrefix = "HTTP/"
+)
+
+// loadEmpty is the error for an input with no JSON value.
+func loadEmpty(isFile bool) error {
+	if isFile {
+		return errors.New("empty file")
+	}
+	return errors.New("empty input")
+}
+
+// loadKind says how an input is to be read.
+type loadKind int
+
+const (
+	loadByContent loadKind = iota // a body, a HAR or a raw response, told by content
+	loadHAR                       // must be a HAR document
+)
+
+// loader carries the state of one call of Walk or ReadStream.
+type loader struct {
+	opts   LoadOptions
+	fn     func(Item) error
+	stats  LoadStats
+	limit  int64 // most bytes held in memory for a body or raw response; 0 = no limit
+	isFile bool  // the inputs are files (for the wording of messages)
+}
+
+// Walk loads path — a JSON body file, a HAR file, a raw HTTP response, or a
+// directory — and calls fn for each exchange, in order.
+//
+// A directory is walked recursively in lexical order; files whose names end
+// in .json or .har (any case) are read, other files are ignored, and
+// symbolic links to directories are not followed. A file given explicitly is
+// read by its content whatever its name: a raw HTTP response if it starts
+// with "HTTP/", a HAR if it is a JSON object with a "log" member, a JSON body
+// otherwise. Files named *.har must be HAR documents.
+//
+// Directories whose names start with a dot are skipped.
+//
+// An error returned by fn stops the walk and is returned as is; a nil fn
+// only counts. Input that cannot be read or parsed stops the walk with a
+// *LoadError, unless opts.OnError is set: then each file of a directory
+// that fails is handed to it and the walk goes on. A path that does not
+// exist is always returned ("<path>: no such file or directory"). An unknown
+// opts.API is reported before anything is read.
+func Walk(path string, opts LoadOptions, fn func(Item) error) (LoadStats, error) {
+	l, err := newLoader(opts, fn)
+	if err != nil {
+		return LoadStats{}, err
+	}
+	l.isFile = true
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		err = loadPathError(path, err)
+	case fi.IsDir():
+		err = l.walkDir(path)
+	default:
+		err = l.loadFile(path)
+	}
+	return l.stats, err
+}
+
+// ReadStream reads one input from r, named name in sources and messages
+// ("-" for standard input): a JSON body, a HAR document, or a raw HTTP
+// response as printed by curl -si (status line, headers, blank line, body),
+// told apart by the first bytes. A HAR is read entry by entry; a body or a
+// raw response is held in memory, up to 64 MiB.
+//
+// Errors are as for Walk.
+func ReadStream(name string, r io.Reader, opts LoadOptions, fn func(Item) error) (LoadStats, error) {
+	l, err := newLoader(opts, fn)
+	if err != nil {
+		return LoadStats{}, err
+	}
+	l.limit = maxStreamBody
+	l.stats.Files++
+	err = l.read(name, r, loadByContent)
+	return l.stats, err
+}
+
+func newLoader(opts LoadOptions, fn func(Item) error) (*loader, error) {
+	if opts.API != "" {
+		api, err := specs.Get(string(opts.API))
+		if err != nil {
+			return nil, err
+		}
+		opts.API = api.Name
+	}
+	if fn == nil {
+		fn = func(Item) error { return nil }
+	}
+	return &loader{opts: opts, fn: fn}, nil
+}
+
+// walkDir loads the .json and .har files under dir, in lexical order.
+func (l *loader) walkDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return loadPathError(dir, err)
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		switch t := e.Type(); {
+		case t.IsDir():
+			if strings.HasPrefix(e.Name(), ".") {
+				continue // .git, .vscode and the like hold no recordings
+			}
+			if err := l.walkDir(p); err != nil {
+				return err
+			}
+		case !loadWanted(e.Name()):
+			continue
+		case t&fs.ModeSymlink != 0:
+			fi, err := os.Stat(p)
+			if err != nil {
+				if err := l.fileFailed(loadPathError(p, err)); err != nil {
+					return err
+				}
+				continue
+			}
+			if !fi.Mode().IsRegular() {
+				continue // a linked directory or device is not followed
+			}
+			if err := l.fileFailed(l.loadFile(p)); err != nil {
+				return err
+			}
+		case t.IsRegular():
+			if err := l.fileFailed(l.loadFile(p)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fileFailed hands a file's *LoadError to opts.OnError, when set, so the
+// walk goes on; any other error, or any error without OnError, is returned.
+func (l *loader) fileFailed(err error) error {
+	var le *LoadError
+	if err == nil || l.opts.OnError == nil || !errors.As(err, &le) {
+		return err
+	}
+	l.opts.OnError(le)
+	return nil
+}
+
+// loadWanted reports whether a directory walk reads the file named name.
+func loadWanted(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".json" || ext == ".har"
+}
+
+func (l *loader) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return loadPathError(path, err)
+	}
+	defer f.Close()
+	l.stats.Files++
+	kind := loadByContent
+	if strings.EqualFold(filepath.Ext(path), ".har") {
+		kind = loadHAR
+	}
+	return l.read(path, f, kind)
+}
+
+// loadPathError turns an error of the file system into a LoadError that
+// names path once: "<path>: no such file or directory".
+func loadPathError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &LoadError{Source: path, Err: pe.Err}
+	}
+	return &LoadError{Source: path, Err: err}
+}
+
+// read loads one input: it tells its kind from the first bytes and hands
+// each exchange to l.fn.
+func (l *loader) read(src string, r io.Reader, kind loadKind) error {
+	br := bufio.NewReaderSize(r, loadPeekSize)
+	head, err := loadPeekHead(br)
+	if err != nil {
+		return &LoadError{Source: src, Err: fmt.Errorf("read: %w", err)}
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte(loadBOM)):
+		if kind == loadHAR {
+			return &LoadError{Source: src, Err: errLoadBOM}
+		}
+		return l.body(src, br, nil)
+	case kind == loadByContent && bytes.HasPrefix(head, []byte(loadHTTPPrefix)):
+		data, err := l.readAll(br, nil)
+		if err != nil {
+			return &LoadError{Source: src, Err: err}
+		}
+		return l.raw(src, data)
+	case kind == loadByContent && (len(head) == 0 || head[0] != '{'):
+		return l.body(src, br, nil)
+	}
+
+	// A JSON object, or a file that must be a HAR: look for a top-level "log".
+	rec := &loadRecorder{r: br, keep: kind == loadByContent, limit: l.limit}
+	dec := json.NewDecoder(rec)
+	found, object, err := harFindLog(dec, rec.keep)
+	if found {
+		rec.keep, rec.kept = false, nil
+		return l.har(src, dec, rec)
+	}
+	if kind == loadHAR {
+		switch {
+		case err == io.EOF:
+			return &LoadError{Source: src, Err: loadEmpty(l.isFile)}
+		case err != nil:
+			return &LoadError{Source: src, Err: loadStreamError(dec, rec, err)}
+		case !object:
+			return &LoadError{Source: src, Err: errors.New("not a HAR 1.2 file: the top level is not a JSON object")}
+		}
+		return &LoadError{Source: src, Err: errors.New("not a HAR 1.2 file: missing log")}
+	}
+	if errors.Is(err, errLoadTooLarge) {
+		return &LoadError{Source: src, Err: errLoadTooLarge}
+	}
+	// Not a HAR: a body, read in full with the bytes already seen.
+	return l.body(src, br, rec.kept)
+}
+
+// loadPeekHead returns the first bytes of br from its first non-whitespace
+// byte (up to 5), without consuming anything; nil when the peek window holds
+// only whitespace.
+func loadPeekHead(br *bufio.Reader) ([]byte, error) {
+	for n := 512; ; n *= 2 {
+		n = min(n, br.Size())
+		b, err := br.Peek(n)
+		i := 0
+		for i < len(b) && loadIsSpace(b[i]) {
+			i++
+		}
+		if len(b)-i >= 5 || err != nil || n == br.Size() {
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			return b[i:min(len(b), i+5)], nil
+		}
+	}
+}
+
+// body reads a JSON body in full (prefix is what was already read of it)
+// and hands it on as one exchange.
+func (l *loader) body(src string, r io.Reader, prefix []byte) error {
+	data, err := l.readAll(r, prefix)
+	if err != nil {
+		return &LoadError{Source: src, Err: err}
+	}
+	if err := loadCheckJSON(data, l.isFile); err != nil {
+		return &LoadError{Source: src, Err: err}
+	}
+	api, err := l.apiOf(data)
+	if err != nil {
+		return &LoadError{Source: src, Err: err}
+	}
+	return l.emit(Item{Source: src, Exchange: Exchange{API: api, Body: data}})
+}
+
+// apiOf returns opts.API, or the API detected from the body.
+func (l *loader) apiOf(body []byte) (specs.Name, error) {
+	if l.opts.API != "" {
+		return l.opts.API, nil
+	}
+	if api, ok := DetectAPI(body); ok {
+		return api, nil
+	}
+	var flags []string
+	for _, n := range specs.Names() {
+		flags = append(flags, "--api "+string(n))
+	}
+	return "", fmt.Errorf("cannot tell which API this body belongs to; pass %s", strings.Join(flags, " or "))
+}
+
+func (l *loader) emit(it Item) error {
+	l.stats.Items++
+	return l.fn(it)
+}
+
+// readAll returns prefix followed by the rest of r, within l.limit.
+func (l *loader) readAll(r io.Reader, prefix []byte) ([]byte, error) {
+	if l.limit > 0 {
+		if int64(len(prefix)) > l.limit {
+			return nil, errLoadTooLarge
+		}
+		r = io.LimitReader(r, l.limit-int64(len(prefix))+1)
+	}
+	buf := bytes.NewBuffer(prefix)
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if l.limit > 0 && int64(buf.Len()) > l.limit {
+		return nil, errLoadTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// loadCheckJSON reports why data is not one JSON value, with the byte
+// offset where it can.
+func loadCheckJSON(data []byte, isFile bool) error {
+	first := 0
+	for first < len(data) && loadIsSpace(data[first]) {
+		first++
+	}
+	if first == len(data) {
+		return loadEmpty(isFile)
+	}
+	if bytes.HasPrefix(data, []byte(loadBOM)) {
+		return errLoadBOM
+	}
+	if json.Valid(data) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var v json.RawMessage
+	err := dec.Decode(&v)
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		at := dec.InputOffset()
+		for at < int64(len(data)) && loadIsSpace(data[at]) {
+			at++
+		}
+		return fmt.Errorf("invalid JSON (unexpected data after the top-level value at byte %d)", at+1)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return loadTruncated(int64(len(data)))
+	case errors.As(err, &se):
+		if se.Offset <= int64(first)+1 {
+			return fmt.Errorf("not JSON (%s at byte %d)", se.Error(), se.Offset)
+		}
+		return fmt.Errorf("invalid JSON (%s at byte %d)", se.Error(), se.Offset)
+	default:
+		return fmt.Errorf("invalid JSON (%v)", err)
+	}
+}
+
+func loadTruncated(at int64) error {
+	return fmt.Errorf("truncated JSON (unexpected end of input at byte %d)", at)
+}
+
+// loadStreamError describes an error of a streaming decoder reading from
+// rec. Byte offsets count from the start of the input, 1-based.
+func loadStreamError(dec *json.Decoder, rec *loadRecorder, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, errLoadTooLarge):
+		return errLoadTooLarge
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+		return loadTruncated(rec.n)
+	case errors.As(err, &se):
+		// Errors of the decoder's value scanner count bytes from where it
+		// started scanning, not from the start of the input: scan the
+		// remaining buffered bytes again to place the error. Errors between
+		// tokens are already placed (0-based).
+		at := se.Offset + 1
+		start := dec.InputOffset()
+		rest, _ := io.ReadAll(dec.Buffered())
+		again := json.NewDecoder(bytes.NewReader(rest))
+		var v json.RawMessage
+		var se2 *json.SyntaxError
+		if errors.As(again.Decode(&v), &se2) && se2.Error() == se.Error() {
+			at = start + se2.Offset
+		}
+		return fmt.Errorf("invalid JSON (%s at byte %d)", se.Error(), at)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "the entry"
+		}
+		want := "another kind"
+		if te.Type != nil {
+			want = loadKindOf(te.Type.Kind().String())
+		}
+		return fmt.Errorf("not a HAR 1.2 entry: %s is %s, want %s", field, loadArticle(te.Value), want)
+	default:
+		return err
+	}
+}
+
+// loadRecorder counts the bytes read through it and, while keep is set,
+// keeps a copy of them, up to limit.
+type loadRecorder struct {
+	r     io.Reader
+	n     int64
+	keep  bool
+	kept  []byte
+	limit int64
+}
+
+func (r *loadRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += int64(n)
+	if r.keep {
+		r.kept = append(r.kept, p[:n]...)
+		if r.limit > 0 && int64(len(r.kept)) > r.limit {
+			return n, errLoadTooLarge
+		}
+	}
+	return n, err
+}
+
+func loadIsSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// loadOneLine replaces line breaks so that a message stays on one line.
+func loadOneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+}
+
+// loadArticle prefixes a JSON kind as encoding/json names it ("string",
+// "number 1.5", "object") with an article.
+func loadArticle(v string) string {
+	switch {
+	case v == "":
+		return "a value"
+	case strings.HasPrefix(v, "array"), strings.HasPrefix(v, "object"):
+		return "an " + v
+	case v == "bool":
+		return "a boolean"
+	}
+	return "a " + v
+}
+
+// loadKindOf names the JSON kind a Go kind is decoded from.
+func loadKindOf(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "bool":
+		return "a boolean"
+	}
+	return "a number"
+}

@@ -1,0 +1,364 @@
+package contract
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// harEntry is what the loader reads of one HAR 1.2 entry; other members
+// (timings, cache, cookies, browser extensions such as _initiator) are
+// ignored.
+type harEntry struct {
+	Request  harRequest  `json:"request"`
+	Response harResponse `json:"response"`
+}
+
+type harRequest struct {
+	Method   string         `json:"method"`
+	URL      string         `json:"url"`
+	Headers  []harNameValue `json:"headers"`
+	PostData *harPostData   `json:"postData"`
+}
+
+type harPostData struct {
+	MimeType string         `json:"mimeType"`
+	Text     string         `json:"text"`
+	Params   []harNameValue `json:"params"`
+}
+
+type harNameValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type harResponse struct {
+	Status  harStatus      `json:"status"`
+	Headers []harNameValue `json:"headers"`
+	Content harContent     `json:"content"`
+}
+
+type harContent struct {
+	Text     *string `json:"text"`
+	Encoding string  `json:"encoding"`
+}
+
+// harStatus is a response status as HAR writers put it: an integer, 0 for a
+// request that got no response (blocked, aborted).
+type harStatus int
+
+func (s *harStatus) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = 0
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return errors.New("not a HAR 1.2 entry: response.status is not a number")
+	}
+	if f != math.Trunc(f) || (f != 0 && (f < 100 || f > 999)) {
+		return fmt.Errorf("not a HAR 1.2 entry: response.status %s is not an HTTP status code", loadClip(string(b), 20))
+	}
+	*s = harStatus(f)
+	return nil
+}
+
+// harFindLog reads the top level of a JSON document up to the value of its
+// "log" member (found), skipping the members before it: token by token, or
+// with whole decodes when hold is set (faster, and the caller holds the
+// bytes anyway). object is false when the document is not a JSON object. An
+// end of input after the first token is reported as io.ErrUnexpectedEOF;
+// io.EOF means no input at all.
+func harFindLog(dec *json.Decoder, hold bool) (found, object bool, err error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return false, false, err
+	}
+	if tok != json.Delim('{') {
+		return false, false, nil
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return false, true, loadNoEOF(err)
+		}
+		if key == "log" {
+			return true, true, nil
+		}
+		if hold {
+			err = dec.Decode(&loadDiscard{})
+		} else {
+			err = loadSkipValue(dec)
+		}
+		if err != nil {
+			return false, true, loadNoEOF(err)
+		}
+	}
+	_, err = dec.Token()
+	return false, true, loadNoEOF(err)
+}
+
+// har reads a HAR document from dec, positioned at the value of the
+// top-level "log", one entry at a time.
+func (l *loader) har(src string, dec *json.Decoder, rec *loadRecorder) error {
+	fail := func(err error) error {
+		return &LoadError{Source: src, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return fail(err)
+	}
+	if tok != json.Delim('{') {
+		return &LoadError{Source: src, Err: errors.New("not a HAR 1.2 file: log is not an object")}
+	}
+	sawEntries := false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return fail(err)
+		}
+		switch key {
+		case "entries":
+			sawEntries = true
+			if err := l.harEntries(src, dec, rec); err != nil {
+				return err
+			}
+		case "version":
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return fail(err)
+			}
+			if err := harCheckVersion(v); err != nil {
+				return &LoadError{Source: src, Err: err}
+			}
+		default:
+			if err := loadSkipValue(dec); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the '}' closing log
+		return fail(err)
+	}
+	if !sawEntries {
+		return &LoadError{Source: src, Err: errors.New("not a HAR 1.2 file: missing log.entries")}
+	}
+	// The members after log, and the end of the document.
+	for dec.More() {
+		if _, err := dec.Token(); err != nil {
+			return fail(err)
+		}
+		if err := loadSkipValue(dec); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fail(err)
+	}
+	at, err := loadTrailing(dec, rec)
+	if err != nil {
+		return fail(err)
+	}
+	if at > 0 {
+		return &LoadError{Source: src, Err: fmt.Errorf("invalid JSON (unexpected data after the HAR document at byte %d)", at)}
+	}
+	return nil
+}
+
+// harEntries reads log.entries, handing each entry to l.fn before reading
+// the next.
+func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return &LoadError{Source: src, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+	}
+	if tok != json.Delim('[') {
+		return &LoadError{Source: src, Err: errors.New("not a HAR 1.2 file: log.entries is not an array")}
+	}
+	for n := 1; dec.More(); n++ {
+		name := fmt.Sprintf("%s#%d", src, n)
+		var e harEntry
+		if err := dec.Decode(&e); err != nil {
+			return &LoadError{Source: name, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+		}
+		ex, ok, err := l.harExchange(&e)
+		if err != nil {
+			return &LoadError{Source: name, Err: err}
+		}
+		if !ok {
+			l.stats.Skipped++
+			continue
+		}
+		if err := l.emit(Item{Source: name, Exchange: ex}); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // ']'
+		return &LoadError{Source: src, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+	}
+	return nil
+}
+
+// harExchange turns an entry into an exchange; ok is false for an entry
+// that is not one of the APIs' operations (or not of opts.API), or that got
+// no response.
+func (l *loader) harExchange(e *harEntry) (ex Exchange, ok bool, err error) {
+	if e.Response.Status == 0 {
+		return Exchange{}, false, nil
+	}
+	api, ok := APIForRequest(e.Request.Method, e.Request.URL)
+	if !ok || (l.opts.API != "" && api != l.opts.API) {
+		return Exchange{}, false, nil
+	}
+	var body []byte
+	if t := e.Response.Content.Text; t != nil {
+		switch enc := e.Response.Content.Encoding; {
+		case enc == "":
+			body = []byte(*t)
+		case strings.EqualFold(enc, "base64"):
+			body, err = base64.StdEncoding.DecodeString(*t)
+			if err != nil {
+				return Exchange{}, false, fmt.Errorf("response.content.text is not valid base64 (%v)", err)
+			}
+		default:
+			return Exchange{}, false, fmt.Errorf("response.content.encoding %q is not supported (want base64 or none)", loadClip(enc, 20))
+		}
+	}
+	return Exchange{
+		API: api,
+		Request: &Request{
+			Method: e.Request.Method,
+			URL:    e.Request.URL,
+			Header: harHeader(e.Request.Headers),
+			Form:   harForm(e.Request.PostData),
+		},
+		Status: int(e.Response.Status),
+		Header: harHeader(e.Response.Headers),
+		Body:   body,
+	}, true, nil
+}
+
+// harHeader builds a header from HAR name/value pairs, with canonical names.
+// HTTP/2 pseudo-headers (":authority", ":path", ...), which browsers list
+// among the request headers, are left out.
+func harHeader(pairs []harNameValue) http.Header {
+	h := make(http.Header, len(pairs))
+	for _, p := range pairs {
+		if p.Name == "" || strings.HasPrefix(p.Name, ":") {
+			continue
+		}
+		h.Add(p.Name, p.Value)
+	}
+	return h
+}
+
+// harForm returns the fields of a posted form: parsed from the text of an
+// application/x-www-form-urlencoded body (the exact bytes sent), else from
+// postData.params.
+func harForm(pd *harPostData) map[string][]string {
+	if pd == nil {
+		return nil
+	}
+	form := url.Values{}
+	if mt, _, _ := mime.ParseMediaType(pd.MimeType); mt == "application/x-www-form-urlencoded" && pd.Text != "" {
+		// A malformed pair is dropped; the well-formed ones are kept.
+		form, _ = url.ParseQuery(pd.Text)
+	}
+	if len(form) == 0 {
+		for _, p := range pd.Params {
+			form.Add(p.Name, p.Value)
+		}
+	}
+	if len(form) == 0 {
+		return nil
+	}
+	return form
+}
+
+// harCheckVersion accepts a missing or empty log.version, and any 1.x.
+func harCheckVersion(raw json.RawMessage) error {
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		if string(raw) == "null" {
+			return nil
+		}
+		v = string(raw) // a number such as 1.2
+	}
+	if v == "" || strings.HasPrefix(v, "1.") {
+		return nil
+	}
+	return fmt.Errorf("not a HAR 1.2 file: log.version is %q", loadClip(v, 20))
+}
+
+// loadSkipValue reads and discards the next JSON value of dec, token by
+// token, so that a large value is never held in memory.
+func loadSkipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth <= 0 {
+			return nil
+		}
+	}
+}
+
+// loadDiscard decodes any JSON value into nothing.
+type loadDiscard struct{}
+
+func (loadDiscard) UnmarshalJSON([]byte) error { return nil }
+
+// loadNoEOF turns an end of input in the middle of a document into
+// io.ErrUnexpectedEOF.
+func loadNoEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// loadTrailing returns the 1-based offset of the first non-whitespace byte
+// after the value dec has just read, or 0 when there is none.
+func loadTrailing(dec *json.Decoder, rec *loadRecorder) (int64, error) {
+	at := dec.InputOffset()
+	r := io.MultiReader(dec.Buffered(), rec)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		for i := range n {
+			if !loadIsSpace(buf[i]) {
+				return at + int64(i) + 1, nil
+			}
+		}
+		at += int64(n)
+		if err == io.EOF {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// loadClip shortens s to at most n bytes for a message.
+func loadClip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,359 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/specs"
+)
+
+// Result is the outcome of checking one response: where it came from and
+// the validator's report on it.
+//
+// Report.Status is rendered as the status the response was judged as: a
+// bare body file has no status (0), which the validator takes as 200, so
+// the reports show 200 for it.
+type Result struct {
+	// Source names the response: a file path, "file.har#3", "-" for stdin.
+	Source string
+	// Report is what the validator said about the response.
+	Report contract.Report
+}
+
+// Format is a report format of "taskmock validate --format".
+type Format string
+
+// The report formats.
+const (
+	FormatText  Format = "text"
+	FormatJSON  Format = "json"
+	FormatJUnit Format = "junit"
+)
+
+// Formats lists the report formats in the order the help text gives them.
+func Formats() []Format { return []Format{FormatText, FormatJSON, FormatJUnit} }
+
+// ReportOptions are the settings of one rendering. The zero value renders
+// without colour and counts only errors against a response.
+type ReportOptions struct {
+	// Strict makes a warning fail its response, as Report.Passed(true).
+	Strict bool
+	// Color wraps severities and the summary of the text format in ANSI
+	// colour sequences. The other formats ignore it.
+	Color bool
+}
+
+// Summary counts the results of one run.
+type Summary struct {
+	Checked  int `json:"checked"`
+	Passed   int `json:"passed"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+}
+
+// Failed is the number of checked responses that did not pass.
+func (s Summary) Failed() int { return s.Checked - s.Passed }
+
+// Summarize counts the results; a result passes when
+// Report.Passed(opts.Strict) holds.
+func Summarize(results []Result, opts ReportOptions) Summary {
+	var s Summary
+	for _, r := range results {
+		s.Checked++
+		if r.Report.Passed(opts.Strict) {
+			s.Passed++
+		}
+		s.Errors += r.Report.Errors()
+		s.Warnings += r.Report.Warnings()
+	}
+	return s
+}
+
+// Render renders the results in the given format.
+func Render(format Format, results []Result, opts ReportOptions) ([]byte, error) {
+	switch format {
+	case FormatText:
+		return RenderText(results, opts), nil
+	case FormatJSON:
+		return RenderJSON(results, opts)
+	case FormatJUnit:
+		return RenderJUnit(results, opts)
+	}
+	return nil, fmt.Errorf("unknown report format %q", format)
+}
+
+// ANSI colour sequences of the text format.
+const (
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiGreen  = "\x1b[32m"
+	ansiReset  = "\x1b[0m"
+)
+
+// RenderText renders one line per violation,
+//
+//	SOURCE: SEVERITY LOCATION RULE: message
+//
+// in the order of the results, then one summary line such as
+//
+//	checked 3 responses: 2 passed, 1 failed (4 errors, 1 warning)
+//
+// A response without violations prints no line of its own; the warnings
+// of a response that passes are printed. Control characters in sources
+// and messages are replaced by spaces, so that every violation stays on
+// one line and nothing from a recorded body reaches the terminal as an
+// escape sequence.
+func RenderText(results []Result, opts ReportOptions) []byte {
+	var b bytes.Buffer
+	for _, r := range results {
+		for _, v := range r.Report.Violations {
+			writeViolationLine(&b, r.Source, v, opts.Color)
+		}
+	}
+	s := Summarize(results, opts)
+	line := fmt.Sprintf("checked %s: %d passed, %d failed (%s, %s)",
+		plural(s.Checked, "response"), s.Passed, s.Failed(),
+		plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+	if opts.Color {
+		c := ansiGreen
+		if s.Failed() > 0 {
+			c = ansiRed
+		}
+		line = c + line + ansiReset
+	}
+	b.WriteString(line)
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+func writeViolationLine(b *bytes.Buffer, source string, v contract.Violation, color bool) {
+	sev := orDash(string(v.Severity))
+	if color {
+		switch v.Severity {
+		case contract.SeverityError:
+			sev = ansiRed + sev + ansiReset
+		case contract.SeverityWarning:
+			sev = ansiYellow + sev + ansiReset
+		}
+	}
+	fmt.Fprintf(b, "%s: %s %s %s: %s\n", oneLine(source), sev,
+		orDash(oneLine(v.Location)), orDash(oneLine(string(v.Rule))), oneLine(v.Message))
+}
+
+// The JSON report. The types fix the field names and their order, whatever
+// the contract package's own JSON tags become.
+type (
+	jsonReport struct {
+		Summary Summary      `json:"summary"`
+		Results []jsonResult `json:"results"`
+	}
+	jsonResult struct {
+		Source     string          `json:"source"`
+		API        specs.Name      `json:"api"`
+		Status     int             `json:"status"`
+		Violations []jsonViolation `json:"violations"`
+	}
+	jsonViolation struct {
+		Severity contract.Severity `json:"severity"`
+		Rule     contract.Rule     `json:"rule"`
+		Location string            `json:"location"`
+		Message  string            `json:"message"`
+	}
+)
+
+// RenderJSON renders
+//
+//	{"summary":{"checked":N,"passed":N,"errors":N,"warnings":N},
+//	 "results":[{"source":"...","api":"esri","status":200,"violations":[...]}]}
+//
+// indented by two spaces, with a trailing newline. Every result appears,
+// in order; one without violations has "violations": [].
+func RenderJSON(results []Result, opts ReportOptions) ([]byte, error) {
+	rep := jsonReport{Summary: Summarize(results, opts), Results: make([]jsonResult, 0, len(results))}
+	for _, r := range results {
+		jr := jsonResult{
+			Source:     r.Source,
+			API:        r.Report.API,
+			Status:     judgedStatus(r.Report),
+			Violations: make([]jsonViolation, 0, len(r.Report.Violations)),
+		}
+		for _, v := range r.Report.Violations {
+			jr.Violations = append(jr.Violations, jsonViolation{
+				Severity: v.Severity, Rule: v.Rule, Location: v.Location, Message: v.Message,
+			})
+		}
+		rep.Results = append(rep.Results, jr)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// The JUnit report.
+type (
+	junitSuites struct {
+		XMLName  xml.Name     `xml:"testsuites"`
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Suites   []junitSuite `xml:"testsuite"`
+	}
+	junitSuite struct {
+		Name     string      `xml:"name,attr"`
+		Tests    int         `xml:"tests,attr"`
+		Failures int         `xml:"failures,attr"`
+		Cases    []junitCase `xml:"testcase"`
+	}
+	junitCase struct {
+		ClassName string        `xml:"classname,attr"`
+		Name      string        `xml:"name,attr"`
+		Failure   *junitFailure `xml:"failure,omitempty"`
+		SystemOut *junitText    `xml:"system-out,omitempty"`
+	}
+	junitFailure struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Text    string `xml:",cdata"`
+	}
+	junitText struct {
+		Text string `xml:",cdata"`
+	}
+)
+
+// RenderJUnit renders a JUnit XML document: <testsuites name="taskmock">
+// holds one <testsuite name="taskmock.API"> per API present in the
+// results (sorted by name), and each holds one <testcase> per response,
+// named after its source, in the order of the results. A response that
+// fails has a <failure type="contract"> whose text is its violation lines
+// in the text format; the warnings of a response that passes go into
+// <system-out>. Characters that XML 1.0 cannot carry are dropped.
+func RenderJUnit(results []Result, opts ReportOptions) ([]byte, error) {
+	byAPI := map[specs.Name]*junitSuite{}
+	var names []specs.Name
+	doc := junitSuites{Name: "taskmock"}
+	for _, r := range results {
+		api := r.Report.API
+		suite, ok := byAPI[api]
+		if !ok {
+			suite = &junitSuite{Name: "taskmock." + xmlText(string(api))}
+			byAPI[api] = suite
+			names = append(names, api)
+		}
+		tc := junitCase{ClassName: suite.Name, Name: xmlText(r.Source)}
+		var lines bytes.Buffer
+		for _, v := range r.Report.Violations {
+			writeViolationLine(&lines, r.Source, v, false)
+		}
+		if !r.Report.Passed(opts.Strict) {
+			tc.Failure = &junitFailure{
+				Message: fmt.Sprintf("%s, %s", plural(r.Report.Errors(), "error"), plural(r.Report.Warnings(), "warning")),
+				Type:    "contract",
+				Text:    xmlText(lines.String()),
+			}
+			suite.Failures++
+			doc.Failures++
+		} else if lines.Len() > 0 {
+			tc.SystemOut = &junitText{Text: xmlText(lines.String())}
+		}
+		suite.Cases = append(suite.Cases, tc)
+		suite.Tests++
+		doc.Tests++
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
+	for _, n := range names {
+		doc.Suites = append(doc.Suites, *byAPI[n])
+	}
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// judgedStatus is the status the validator judged the response as: 200
+// when the status was unknown.
+func judgedStatus(r contract.Report) int {
+	if r.Status == 0 {
+		return 200
+	}
+	return r.Status
+}
+
+// plural formats n with the noun, singular for exactly one: "1 error",
+// "2 errors", "3 HAR entries".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// oneLine replaces control characters (newlines, tabs, escapes), line
+// separators and invalid UTF-8 by spaces.
+func oneLine(s string) string {
+	return mapRunes(s, func(r rune, valid bool) rune {
+		if !valid || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	})
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// xmlText drops what XML 1.0 cannot carry: invalid UTF-8 and the
+// characters outside #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+// [#x10000-#x10FFFF].
+func xmlText(s string) string {
+	return mapRunes(s, func(r rune, valid bool) rune {
+		switch {
+		case !valid:
+			return -1
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return -1
+		}
+		return r
+	})
+}
+
+// mapRunes is strings.Map that tells the mapping whether the rune was
+// valid UTF-8, so that a real U+FFFD is told apart from a bad byte. A
+// negative result drops the rune.
+func mapRunes(s string, mapping func(r rune, valid bool) rune) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if m := mapping(r, r != utf8.RuneError || size > 1); m >= 0 {
+			b.WriteRune(m)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,270 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/internal/cli"
+	"github.com/taskmock/taskmock/specs"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// sampleResults covers what the reports must show: a response that passes,
+// one with an error and a warning, a message with XML's special
+// characters, a passing response with a warning, both APIs and an unknown
+// status.
+func sampleResults() []cli.Result {
+	return []cli.Result{
+		{Source: "tasks/ok.json", Report: contract.Report{API: specs.Esri}},
+		{Source: "tasks/t1.json", Report: contract.Report{API: specs.Esri, Status: 200, Violations: []contract.Violation{
+			{API: specs.Esri, Severity: contract.SeverityError, Rule: contract.RuleEsriStatusPair, Location: "/task/statusCode",
+				Message: `statusCode 3 does not match status "new" (expected 0)`},
+			{API: specs.Esri, Severity: contract.SeverityWarning, Rule: contract.RuleUnknownField, Location: "/task/colour",
+				Message: "property colour is not in the documentation"},
+		}}},
+		{Source: "traffic.har#3", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+			{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state",
+				Message: `value "<done> & \"closed\"" is not one of ASSIGNED, COMPLETED, ...`},
+		}}},
+		{Source: "oracle/warn.json", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+			{API: specs.Oracle, Severity: contract.SeverityWarning, Rule: contract.RuleOracleSelfLink, Location: "/links/0/href",
+				Message: "self link does not end with the task id"},
+		}}},
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		golden string
+		format cli.Format
+		opts   cli.ReportOptions
+	}{
+		{"report.txt", cli.FormatText, cli.ReportOptions{}},
+		{"report.color.txt", cli.FormatText, cli.ReportOptions{Color: true}},
+		{"report.strict.txt", cli.FormatText, cli.ReportOptions{Strict: true}},
+		{"report.json", cli.FormatJSON, cli.ReportOptions{}},
+		{"report.xml", cli.FormatJUnit, cli.ReportOptions{}},
+		{"report.strict.xml", cli.FormatJUnit, cli.ReportOptions{Strict: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			got, err := cli.Render(tt.format, sampleResults(), tt.opts)
+			require.NoError(t, err)
+			assertGolden(t, filepath.Join("testdata", tt.golden), got)
+		})
+	}
+}
+
+// assertGolden compares got with the golden file byte for byte, or
+// rewrites the file with -update.
+func assertGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./internal/cli/ -update to create it")
+	assert.Equal(t, string(want), string(got), "%s differs; run go test ./internal/cli/ -update if the change is intended", path)
+}
+
+func TestRenderEmpty(t *testing.T) {
+	tests := []struct {
+		format cli.Format
+		want   string
+	}{
+		{cli.FormatText, "checked 0 responses: 0 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{cli.FormatJSON, "{\n  \"summary\": {\n    \"checked\": 0,\n    \"passed\": 0,\n    \"errors\": 0,\n    \"warnings\": 0\n  },\n  \"results\": []\n}\n"},
+		{cli.FormatJUnit, xml.Header + "<testsuites name=\"taskmock\" tests=\"0\" failures=\"0\"></testsuites>\n"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.format), func(t *testing.T) {
+			got, err := cli.Render(tt.format, nil, cli.ReportOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(got))
+		})
+	}
+}
+
+func TestRenderUnknownFormat(t *testing.T) {
+	_, err := cli.Render("yaml", sampleResults(), cli.ReportOptions{})
+	assert.EqualError(t, err, `unknown report format "yaml"`)
+}
+
+func TestRenderTextSummaryWording(t *testing.T) {
+	warn := contract.Violation{Severity: contract.SeverityWarning, Rule: "r", Location: "/a", Message: "m"}
+	fail := contract.Violation{Severity: contract.SeverityError, Rule: "r", Location: "/a", Message: "m"}
+	tests := []struct {
+		name    string
+		results []cli.Result
+		strict  bool
+		want    string
+	}{
+		{"one passed", []cli.Result{{Source: "a"}},
+			false, "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)"},
+		{"one error one warning", []cli.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{fail, warn}}}},
+			false, "checked 1 response: 0 passed, 1 failed (1 error, 1 warning)"},
+		{"warning passes", []cli.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{warn, warn}}}, {Source: "b"}},
+			false, "checked 2 responses: 2 passed, 0 failed (0 errors, 2 warnings)"},
+		{"strict warning fails", []cli.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{warn}}}, {Source: "b"}},
+			true, "checked 2 responses: 1 passed, 1 failed (0 errors, 1 warning)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := cli.RenderText(tt.results, cli.ReportOptions{Strict: tt.strict})
+			lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+			assert.Equal(t, tt.want, lines[len(lines)-1])
+		})
+	}
+}
+
+// hostile is a result whose source and message hold what breaks naive
+// output: newlines, escape sequences, NUL, invalid UTF-8, XML's special
+// characters and the end of a CDATA section.
+func hostile() []cli.Result {
+	msg := "line1\nline2\r\t\x1b[31mred\x00 \xff\xfe <a href=\"x\">&amp;</a> ]]> \u2028 \ufffd ok"
+	return []cli.Result{{
+		Source: "dir\nname\x00.json",
+		Report: contract.Report{API: specs.Oracle, Violations: []contract.Violation{
+			{Severity: contract.SeverityError, Rule: contract.RuleSchemaType, Location: "/a\n/b", Message: msg},
+			{Severity: contract.SeverityWarning, Rule: contract.RuleSchemaOther, Message: msg},
+		}},
+	}}
+}
+
+func TestRenderTextKeepsOneLinePerViolation(t *testing.T) {
+	out := string(cli.RenderText(hostile(), cli.ReportOptions{}))
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	require.Len(t, lines, 3, out)
+	assert.Equal(t, "dir name .json: error /a /b schema-type: line1 line2   [31mred     <a href=\"x\">&amp;</a> ]]>   \ufffd ok", lines[0])
+	assert.Contains(t, lines[1], ": warning - schema: ", "an empty location prints as -")
+	assert.NotContains(t, out, "\x1b")
+	assert.NotContains(t, out, "\x00")
+}
+
+func TestRenderJUnitIsValidXML(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		out, err := cli.RenderJUnit(hostile(), cli.ReportOptions{Strict: strict})
+		require.NoError(t, err)
+		dec := xml.NewDecoder(bytes.NewReader(out))
+		var text strings.Builder
+		for {
+			tok, err := dec.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err, "%s", out)
+			if cd, ok := tok.(xml.CharData); ok {
+				text.Write(cd)
+			}
+		}
+		assert.Contains(t, text.String(), `<a href="x">&amp;</a> ]]>`)
+	}
+}
+
+func TestRenderJUnitStructure(t *testing.T) {
+	out, err := cli.RenderJUnit(sampleResults(), cli.ReportOptions{})
+	require.NoError(t, err)
+	var doc struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Tests int    `xml:"tests,attr"`
+			Cases []struct {
+				ClassName string `xml:"classname,attr"`
+				Name      string `xml:"name,attr"`
+				Failure   *struct {
+					Message string `xml:"message,attr"`
+					Type    string `xml:"type,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+				SystemOut string `xml:"system-out"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(out, &doc))
+	assert.Equal(t, "taskmock", doc.Name)
+	assert.Equal(t, 4, doc.Tests)
+	assert.Equal(t, 2, doc.Failures)
+	require.Len(t, doc.Suites, 2)
+	assert.Equal(t, "taskmock.esri", doc.Suites[0].Name)
+	assert.Equal(t, "taskmock.oracle", doc.Suites[1].Name)
+
+	t1 := doc.Suites[0].Cases[1]
+	assert.Equal(t, "taskmock.esri", t1.ClassName)
+	assert.Equal(t, "tasks/t1.json", t1.Name)
+	require.NotNil(t, t1.Failure)
+	assert.Equal(t, "1 error, 1 warning", t1.Failure.Message)
+	assert.Equal(t, "contract", t1.Failure.Type)
+	assert.Contains(t, t1.Failure.Text, "tasks/t1.json: error /task/statusCode esri-status-pair: ")
+
+	warn := doc.Suites[1].Cases[1]
+	assert.Nil(t, warn.Failure)
+	assert.Equal(t, "oracle/warn.json: warning /links/0/href oracle-self-link: self link does not end with the task id\n", warn.SystemOut)
+}
+
+func TestRenderJSONStructure(t *testing.T) {
+	out, err := cli.RenderJSON(sampleResults(), cli.ReportOptions{})
+	require.NoError(t, err)
+	var rep jsonReport
+	decodeStrict(t, out, &rep)
+	assert.Equal(t, jsonSummary{Checked: 4, Passed: 2, Errors: 2, Warnings: 2}, rep.Summary)
+	require.Len(t, rep.Results, 4)
+	assert.Equal(t, "tasks/ok.json", rep.Results[0].Source)
+	assert.Equal(t, 200, rep.Results[0].Status, "an unknown status is shown as the 200 it was judged as")
+	assert.NotNil(t, rep.Results[0].Violations)
+	assert.Empty(t, rep.Results[0].Violations)
+	assert.Equal(t, "oracle", rep.Results[2].API)
+	assert.Equal(t, jsonViolation{Severity: "error", Rule: "schema-enum", Location: "/state",
+		Message: `value "<done> & \"closed\"" is not one of ASSIGNED, COMPLETED, ...`}, rep.Results[2].Violations[0])
+	assert.Contains(t, string(out), `"violations": []`)
+}
+
+// The documented JSON report, as a user of --format json reads it.
+type (
+	jsonReport struct {
+		Summary jsonSummary  `json:"summary"`
+		Results []jsonResult `json:"results"`
+	}
+	jsonSummary struct {
+		Checked  int `json:"checked"`
+		Passed   int `json:"passed"`
+		Errors   int `json:"errors"`
+		Warnings int `json:"warnings"`
+	}
+	jsonResult struct {
+		Source     string          `json:"source"`
+		API        string          `json:"api"`
+		Status     int             `json:"status"`
+		Violations []jsonViolation `json:"violations"`
+	}
+	jsonViolation struct {
+		Severity string `json:"severity"`
+		Rule     string `json:"rule"`
+		Location string `json:"location"`
+		Message  string `json:"message"`
+	}
+)
+
+// decodeStrict decodes data into v, refusing fields v does not know.
+func decodeStrict(t *testing.T, data []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(v), "%s", data)
+}

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/specs"
+)
+
+// The values of --color.
+const (
+	colorAuto   = "auto"
+	colorAlways = "always"
+	colorNever  = "never"
+)
+
+func validateUsage() string {
+	return `Usage:
+  taskmock validate [flags] PATH...
+  taskmock validate [flags] -
+
+Validate checks recorded responses of the task APIs (` + choices(specs.Names()) + `) against
+the embedded OpenAPI documents and the rules their vendors' documentation
+implies, and prints a report.
+
+Each PATH is a file or a directory, walked recursively. A file holds a bare
+JSON body, a HAR archive (entries of other hosts and paths are skipped), or
+a raw HTTP response as printed by "curl -si". "-" reads one input from
+standard input. Flags may come before or after the paths.
+
+Flags:
+  --api NAME       the API of every input: ` + choices(specs.Names()) + `; in a HAR,
+                   only that API's entries are checked
+                   (default: detected from each input)
+  --format FORMAT  the report format: ` + choices(Formats()) + ` (default text)
+                     text   one line per violation and a summary line
+                     json   {"summary": {...}, "results": [...]}, every response
+                     junit  JUnit XML, one test case per response, for CI
+  --strict         undocumented properties are errors, and a warning fails
+                   its response (default false)
+  --color WHEN     colour the text report: auto, always or never (default auto);
+                   auto colours a terminal only, unless NO_COLOR is set
+
+Examples:
+  taskmock validate recorded/
+  taskmock validate --api oracle --strict task.json
+  curl -s "$URL" | taskmock validate --api esri -
+  taskmock validate --format junit traffic.har > contract-report.xml
+
+Exit codes:
+  0  every response passed
+  1  a response violates the contract (with --strict, a warning is enough)
+  2  usage error, an input could not be read or parsed, or no response of
+     the two APIs was found in the input
+`
+}
+
+func runValidate(e *env, args []string) error {
+	const cmd = "taskmock validate"
+	fs := newFlagSet("validate")
+	api := fs.String("api", "", "")
+	format := fs.String("format", string(FormatText), "")
+	strict := fs.Bool("strict", false, "")
+	color := fs.String("color", colorAuto, "")
+	paths, help, err := e.parse(fs, cmd, validateUsage, args)
+	if err != nil || help {
+		return err
+	}
+
+	opts := contract.LoadOptions{}
+	if *api != "" {
+		a, err := specs.Get(*api)
+		if err != nil {
+			return e.fail(cmd, ExitUsage, fmt.Errorf("--api must be %s, got %q", choices(specs.Names()), *api))
+		}
+		opts.API = a.Name
+	}
+	if !slices.Contains(Formats(), Format(*format)) {
+		return e.fail(cmd, ExitUsage, fmt.Errorf("--format must be %s, got %q", choices(Formats()), *format))
+	}
+	colors := []string{colorAuto, colorAlways, colorNever}
+	if !slices.Contains(colors, *color) {
+		return e.fail(cmd, ExitUsage, fmt.Errorf("--color must be %s, got %q", choices(colors), *color))
+	}
+	if len(paths) == 0 {
+		return e.usageFail(cmd, errors.New("no input: give one or more PATHs, or - for standard input"))
+	}
+	stdins := 0
+	for _, p := range paths {
+		if p == "-" {
+			stdins++
+		}
+	}
+	if stdins > 1 {
+		return e.usageFail(cmd, errors.New(`"-" (standard input) can be given once only`))
+	}
+
+	v, err := contract.New(contract.Strict(*strict))
+	if err != nil {
+		return e.fail(cmd, ExitUsage, fmt.Errorf("cannot build the validator: %w", err))
+	}
+	var results []Result
+	collect := func(it contract.Item) error {
+		if err := e.ctx.Err(); err != nil {
+			return err
+		}
+		results = append(results, Result{Source: it.Source, Report: v.Validate(it.Exchange)})
+		return nil
+	}
+	unreadable, skipped := false, 0
+	opts.OnError = func(le *contract.LoadError) {
+		// A bad file inside a directory is reported and the walk goes on.
+		unreadable = true
+		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
+	}
+	for _, p := range paths {
+		var stats contract.LoadStats
+		var err error
+		if p == "-" {
+			stats, err = contract.ReadStream("-", ctxReader{e.ctx, e.stdin}, opts, collect)
+		} else {
+			stats, err = contract.Walk(p, opts, collect)
+		}
+		skipped += stats.Skipped
+		if e.ctx.Err() != nil {
+			return e.fail(cmd, ExitUsage, errors.New("interrupted"))
+		}
+		if err != nil {
+			unreadable = true
+			for _, le := range leafErrors(err) {
+				fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
+			}
+		}
+	}
+
+	ropts := ReportOptions{Strict: *strict, Color: *format == string(FormatText) && useColor(*color, e.stdout)}
+	out, err := Render(Format(*format), results, ropts)
+	if err != nil {
+		return e.fail(cmd, ExitUsage, fmt.Errorf("rendering the report: %w", err))
+	}
+	if _, err := e.stdout.Write(out); err != nil {
+		return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", err))
+	}
+
+	sum := Summarize(results, ropts)
+	switch {
+	case unreadable:
+		// Each unreadable input has had its line.
+		return &ExitError{Code: ExitUsage, Err: errors.New("some inputs could not be read")}
+	case sum.Checked == 0:
+		msg := "no response of the two APIs found in the input"
+		if skipped > 0 {
+			msg += fmt.Sprintf(" (%s skipped)", plural(skipped, "HAR entry"))
+		}
+		return e.fail(cmd, ExitUsage, errors.New(msg))
+	case sum.Failed() > 0:
+		err := fmt.Errorf("%d of %s failed the contract", sum.Failed(), plural(sum.Checked, "response"))
+		if *format == string(FormatText) {
+			// The summary line of the report already says so.
+			return &ExitError{Code: ExitViolations, Err: err}
+		}
+		return e.fail(cmd, ExitViolations, err)
+	}
+	return nil
+}
+
+// ctxReader reads from r until ctx is done, so that an interrupt stops a
+// read from a terminal or a pipe that never ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+// Read reads from r into p, or returns ctx.Err() as soon as ctx is done.
+// A read cut short leaves its goroutine blocked on r: the command is
+// ending anyway.
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	buf := make([]byte, len(p))
+	go func() {
+		n, err := c.r.Read(buf)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		return copy(p, buf[:r.n]), r.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
+}
+
+// leafErrors flattens errors joined with errors.Join (or any error with
+// Unwrap() []error) into their leaves, so that each prints as its own line.
+func leafErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var leaves []error
+		for _, e := range j.Unwrap() {
+			leaves = append(leaves, leafErrors(e)...)
+		}
+		return leaves
+	}
+	return []error{err}
+}
+
+// useColor decides whether the text report is coloured: always and never
+// are obeyed; auto colours only a terminal, and only when NO_COLOR is
+// unset or empty.
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case colorAlways:
+		return true
+	case colorNever:
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

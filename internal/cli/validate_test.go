@@ -1,0 +1,286 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskmock/taskmock/internal/cli"
+)
+
+// The vendors' own example bodies, which must pass.
+var (
+	esriExample   = filepath.Join("testdata", "valid", "esri-example.json")
+	oracleExample = filepath.Join("testdata", "valid", "oracle-example.json")
+)
+
+// variant writes the file at path, with old replaced by new, into a
+// temporary directory and returns its path.
+func variant(t *testing.T, path, name, old, new string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(b), old)
+	out := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(out, []byte(strings.Replace(string(b), old, new, 1)), 0o644))
+	return out
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// otherHostsHAR is a HAR whose only entry is a response of another API.
+const otherHostsHAR = `{"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": [
+  {"request": {"method": "GET", "url": "https://example.com/api/users/1", "headers": []},
+   "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "application/json"}],
+                "content": {"mimeType": "application/json", "text": "{\"id\": 1}"}}}
+]}}`
+
+// TestValidateInputs covers what validate does with its inputs: the
+// examples pass, unreadable inputs exit 2 and name themselves, stdin works.
+func TestValidateInputs(t *testing.T) {
+	truncated := filepath.Join(t.TempDir(), "truncated.json")
+	require.NoError(t, os.WriteFile(truncated, []byte(readFile(t, oracleExample)[:200]), 0o644))
+	har := filepath.Join(t.TempDir(), "other.har")
+	require.NoError(t, os.WriteFile(har, []byte(otherHostsHAR), 0o644))
+	missing := filepath.Join(t.TempDir(), "missing.json")
+
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		stdout     string   // the whole stdout, when not empty
+		stderr     []string // the lines of stderr, each a prefix
+		stderrHave string   // a part of stderr
+	}{
+		{name: "esri example", args: []string{esriExample}, code: 0,
+			stdout: "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{name: "oracle example", args: []string{oracleExample}, code: 0,
+			stdout: "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{name: "directory", args: []string{filepath.Join("testdata", "valid")}, code: 0,
+			stdout: "checked 2 responses: 2 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{name: "strict examples", args: []string{"--strict", esriExample, oracleExample}, code: 0,
+			stdout: "checked 2 responses: 2 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{name: "flags after paths", args: []string{esriExample, "--api", "esri", "--color", "never"}, code: 0,
+			stdout: "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{name: "stdin", args: []string{"-"}, stdin: readFile(t, oracleExample), code: 0,
+			stdout: "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{name: "stdin with --api", args: []string{"--api", "oracle", "-"}, stdin: readFile(t, oracleExample), code: 0,
+			stdout: "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n"},
+
+		{name: "missing file", args: []string{missing}, code: 2,
+			stdout: "checked 0 responses: 0 passed, 0 failed (0 errors, 0 warnings)\n",
+			stderr: []string{"taskmock validate: " + missing + ": no such file or directory"}},
+		{name: "missing file among good ones", args: []string{esriExample, missing, oracleExample}, code: 2,
+			stdout: "checked 2 responses: 2 passed, 0 failed (0 errors, 0 warnings)\n",
+			stderr: []string{"taskmock validate: " + missing + ": no such file or directory"}},
+		{name: "-- ends the flags", args: []string{"--", "--frob"}, code: 2,
+			stderr: []string{"taskmock validate: --frob: no such file or directory"}},
+		{name: "truncated JSON", args: []string{truncated}, code: 2,
+			stderr: []string{"taskmock validate: " + truncated + ": truncated JSON"}},
+		{name: "truncated stdin", args: []string{"-"}, stdin: readFile(t, oracleExample)[:200], code: 2,
+			stderr: []string{"taskmock validate: -: truncated JSON"}},
+		{name: "empty stdin", args: []string{"-"}, code: 2,
+			stderr: []string{"taskmock validate: -: "}},
+		{name: "HAR of other hosts only", args: []string{har}, code: 2,
+			stdout: "checked 0 responses: 0 passed, 0 failed (0 errors, 0 warnings)\n",
+			stderr: []string{"taskmock validate: no response of the two APIs found in the input"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, tt.stdin, append([]string{"validate"}, tt.args...)...)
+			assert.Equal(t, tt.code, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+			if tt.stdout != "" {
+				assert.Equal(t, tt.stdout, r.stdout)
+			}
+			if tt.stderr == nil {
+				assert.Empty(t, r.stderr)
+				return
+			}
+			lines := r.stderrLines()
+			require.Len(t, lines, len(tt.stderr), r.stderr)
+			for i, want := range tt.stderr {
+				assert.True(t, strings.HasPrefix(lines[i], want), "stderr line %d: %q does not start with %q", i, lines[i], want)
+			}
+		})
+	}
+}
+
+// TestValidateFindsViolations needs the validator's rules: a broken body
+// exits 1 and the report names the rule and the location.
+func TestValidateFindsViolations(t *testing.T) {
+	lowerState := variant(t, oracleExample, "lower-state.json", `"state": "COMPLETED"`, `"state": "completed"`)
+	extraField := variant(t, oracleExample, "extra.json", `"title": "User task V1",`, `"title": "User task V1", "colour": "blue",`)
+	badPair := variant(t, esriExample, "bad-pair.json", `"statusCode": 0,`, `"statusCode": 3,`)
+
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+		have  []string // parts of stdout
+	}{
+		{name: "oracle state in lower case", args: []string{lowerState}, code: 1,
+			have: []string{lowerState + ": error /state ", "checked 1 response: 0 passed, 1 failed"}},
+		{name: "broken body among good ones", args: []string{esriExample, lowerState, oracleExample}, code: 1,
+			have: []string{" /state ", "checked 3 responses: 2 passed, 1 failed"}},
+		{name: "broken body on stdin", args: []string{"-"}, stdin: readFile(t, lowerState), code: 1,
+			have: []string{"-: error /state "}},
+		{name: "esri status pair is a warning", args: []string{badPair}, code: 0,
+			have: []string{badPair + ": warning /task/statusCode esri-status-pair: ", "1 passed, 0 failed (0 errors, 1 warning)"}},
+		{name: "esri status pair fails with --strict", args: []string{"--strict", badPair}, code: 1,
+			have: []string{"0 passed, 1 failed (0 errors, 1 warning)"}},
+		{name: "body of the other API", args: []string{"--api", "esri", oracleExample}, code: 1,
+			have: []string{"1 failed"}},
+		{name: "undocumented property is a warning", args: []string{extraField}, code: 0,
+			have: []string{": warning ", "1 passed, 0 failed (0 errors, 1 warning)"}},
+		{name: "undocumented property fails with --strict", args: []string{"--strict", extraField}, code: 1,
+			have: []string{"0 passed, 1 failed"}},
+		{name: "unreadable input wins over violations", args: []string{lowerState, filepath.Join(t.TempDir(), "missing.json")}, code: 2,
+			have: []string{" /state "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, tt.stdin, append([]string{"validate"}, tt.args...)...)
+			assert.Equal(t, tt.code, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+			for _, h := range tt.have {
+				assert.Contains(t, r.stdout, h)
+			}
+		})
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	lowerState := variant(t, oracleExample, "lower-state.json", `"state": "COMPLETED"`, `"state": "completed"`)
+
+	t.Run("passing", func(t *testing.T) {
+		r := run(t, "", "validate", "--format", "json", esriExample, oracleExample)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Empty(t, r.stderr)
+		var rep jsonReport
+		decodeStrict(t, []byte(r.stdout), &rep)
+		assert.Equal(t, jsonSummary{Checked: 2, Passed: 2}, rep.Summary)
+		assert.Equal(t, []jsonResult{
+			{Source: esriExample, API: "esri", Status: 200, Violations: []jsonViolation{}},
+			{Source: oracleExample, API: "oracle", Status: 200, Violations: []jsonViolation{}},
+		}, rep.Results)
+	})
+
+	t.Run("failing", func(t *testing.T) {
+		r := run(t, "", "validate", "--format", "json", esriExample, lowerState)
+		require.Equal(t, 1, r.code, r.stderr)
+		assert.Equal(t, "taskmock validate: 1 of 2 responses failed the contract\n", r.stderr)
+		var rep jsonReport
+		decodeStrict(t, []byte(r.stdout), &rep)
+		assert.Equal(t, 2, rep.Summary.Checked)
+		assert.Equal(t, 1, rep.Summary.Passed)
+		require.Len(t, rep.Results, 2)
+		var locations []string
+		for _, v := range rep.Results[1].Violations {
+			locations = append(locations, v.Location)
+			assert.Equal(t, "error", v.Severity)
+		}
+		assert.Contains(t, locations, "/state")
+	})
+}
+
+func TestValidateJUnit(t *testing.T) {
+	lowerState := variant(t, oracleExample, "lower-state.json", `"state": "COMPLETED"`, `"state": "completed"`)
+	r := run(t, "", "validate", "--format", "junit", esriExample, lowerState)
+	assert.Equal(t, 1, r.code, r.stderr)
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Text string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal([]byte(r.stdout), &doc), r.stdout)
+	assert.Equal(t, 2, doc.Tests)
+	assert.Equal(t, 1, doc.Failures)
+	require.Len(t, doc.Suites, 2)
+	assert.Equal(t, "taskmock.oracle", doc.Suites[1].Name)
+	require.Len(t, doc.Suites[1].Cases, 1)
+	require.NotNil(t, doc.Suites[1].Cases[0].Failure)
+	assert.Contains(t, doc.Suites[1].Cases[0].Failure.Text, " /state ")
+}
+
+func TestValidateColor(t *testing.T) {
+	lowerState := variant(t, oracleExample, "lower-state.json", `"state": "COMPLETED"`, `"state": "completed"`)
+	tests := []struct {
+		name    string
+		noColor string
+		args    []string
+		colored bool
+	}{
+		{"auto on a buffer", "", nil, false},
+		{"always", "", []string{"--color", "always"}, true},
+		{"always beats NO_COLOR", "1", []string{"--color", "always"}, true},
+		{"never", "", []string{"--color", "never"}, false},
+		{"json is never coloured", "", []string{"--color", "always", "--format", "json"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("NO_COLOR", tt.noColor)
+			r := run(t, "", append(append([]string{"validate"}, tt.args...), esriExample, lowerState)...)
+			assert.Equal(t, tt.colored, strings.Contains(r.stdout, "\x1b["), r.stdout)
+		})
+	}
+}
+
+func TestValidateInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := runCtx(t, ctx, "", "validate", esriExample)
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "taskmock validate: interrupted\n", r.stderr)
+	assert.Empty(t, r.stdout)
+}
+
+func TestValidateInterruptedWhileReadingStdin(t *testing.T) {
+	pr, pw := io.Pipe() // a standard input that never ends
+	t.Cleanup(func() { pw.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := cli.Run(ctx, []string{"validate", "-"}, pr, &stdout, &stderr)
+	assert.Equal(t, 2, cli.ExitCode(err))
+	assert.Equal(t, "taskmock validate: interrupted\n", stderr.String())
+}
+
+// TestValidateDirectoryGoesPastBadFiles: a broken file in a directory is
+// named on stderr, the other files are still checked, and the exit code is 2.
+func TestValidateDirectoryGoesPastBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a-broken.json"), []byte(`{"task": {`), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "b"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b", "oracle.json"), []byte(readFile(t, oracleExample)), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b", "bad-state.json"),
+		[]byte(strings.Replace(readFile(t, oracleExample), `"state": "COMPLETED"`, `"state": "Completed"`, 1)), 0o644))
+
+	r := run(t, "", "validate", dir)
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, []string{"taskmock validate: " + filepath.Join(dir, "a-broken.json") + ": truncated JSON (unexpected end of input at byte 10)"}, r.stderrLines())
+	assert.Contains(t, r.stdout, filepath.Join(dir, "b", "bad-state.json")+": error /state schema-enum:")
+	assert.Contains(t, r.stdout, "checked 2 responses: 1 passed, 1 failed (1 error, 0 warnings)")
+}
