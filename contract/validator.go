@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -142,7 +143,7 @@ func jsonError(err error, body []byte) error {
 	switch {
 	case len(bytes.TrimSpace(body)) == 0:
 		return fmt.Errorf("an empty body")
-	case errorsAs(err, &se):
+	case errors.As(err, &se):
 		return fmt.Errorf("invalid JSON at byte %d: %s", se.Offset, se.Error())
 	case err.Error() == "unexpected EOF":
 		return fmt.Errorf("truncated JSON (unexpected end of input at byte %d)", len(body))
@@ -382,12 +383,4 @@ func (c *check) oracleError(status int, mt string, hasHeader bool) {
 		}
 	}
 	c.add(SeverityError, RuleErrorResponse, "status", "expected a task, found an error: %s", text)
-}
-
-func errorsAs(err error, target **json.SyntaxError) bool {
-	se, ok := err.(*json.SyntaxError)
-	if ok {
-		*target = se
-	}
-	return ok
 }
