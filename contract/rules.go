@@ -184,7 +184,7 @@ var OracleActions = []OracleAction{
 	{Action: "REASSIGN", States: []string{"ASSIGNED", "UNASSIGNED", "DELEGATED"}, Substates: []string{"REASSIGNED"}, Weight: 8},
 	{Action: "INFO_REQUEST", States: []string{"ASSIGNED", "DELEGATED"}, Substates: []string{"INFO_REQUESTED"}, Weight: 4},
 	{Action: "INFO_SUBMIT", States: []string{"ASSIGNED", "DELEGATED"}, Substates: []string{"INFO_SUBMITTED"}, Weight: 4},
-	{Action: "COMPLETE", States: []string{"COMPLETED"}, Weight: 18},
+	{Action: "COMPLETE", States: []string{"COMPLETED"}, Substates: []string{"CLAIMED", "REASSIGNED", "ESCALATED", "INFO_SUBMITTED"}, Weight: 18},
 	{Action: "WITHDRAW", States: []string{"WITHDRAWN"}, Substates: []string{"WITHDRAWN", "WITHDRAWN_TERMINATION"}, Weight: 6},
 	{Action: "ESCALATE", States: []string{"ASSIGNED", "UNASSIGNED"}, Substates: []string{"ESCALATED"}, Weight: 4},
 	{Action: "EXPIRED", States: []string{"COMPLETED"}, Substates: []string{"EXPIRED"}, Weight: 6},
@@ -236,4 +236,125 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The tables below describe what a task offers and how its latest
+// life-cycle operation is detailed. The validator does not check them yet;
+// the fake-task generator reads them so that its tasks tell one story.
+
+// OracleSystemUser is the name of the user the server records for the
+// operations it performs itself (expiry, escalation, termination, faults),
+// as reason.user of the seed example shows.
+const OracleSystemUser = "System"
+
+// OracleOffer is one row of the table of what a task offers in a state: the
+// system actions of availableActions.system (whose title is their actionId,
+// as in the seed example) and whether the task offers the custom actions of
+// its task definition, the outcomes such as APPROVE or REJECT.
+type OracleOffer struct {
+	// State is a documented value of Task.state.
+	State string
+	// Substates are the substates the row is for; nil means every substate
+	// of the state that no other row of the state names.
+	Substates []string
+	// System are the system action ids offered, in the server's order.
+	System []string
+	// Custom says whether the custom actions (outcomes) are offered: only a
+	// task that is open and with its assignee can be completed.
+	Custom bool
+}
+
+// OracleOffers is the table of what tasks offer. The COMPLETED row is the
+// seed example's; the rest is inferred (inferred: a departure is not an
+// error). An UNASSIGNED task must be claimed before it can be completed; a
+// task waiting for information offers SUBMIT_INFO instead of its outcomes;
+// a closed, withdrawn or faulted task offers no outcome.
+var OracleOffers = []OracleOffer{
+	{State: "ASSIGNED", System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_DOCUMENT", "ADD_COMMENT", "REASSIGN", "DELEGATE", "ESCALATE", "REQUEST_INFO"}, Custom: true},
+	{State: "ASSIGNED", Substates: []string{"CLAIMED"}, System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_DOCUMENT", "ADD_COMMENT", "RELEASE", "REASSIGN", "DELEGATE", "ESCALATE", "REQUEST_INFO"}, Custom: true},
+	{State: "ASSIGNED", Substates: []string{"INFO_REQUESTED"}, System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_DOCUMENT", "ADD_COMMENT", "SUBMIT_INFO"}},
+	{State: "UNASSIGNED", System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_DOCUMENT", "ADD_COMMENT", "CLAIM", "REASSIGN"}},
+	{State: "DELEGATED", System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_DOCUMENT", "ADD_COMMENT", "REASSIGN", "REQUEST_INFO"}, Custom: true},
+	{State: "DELEGATED", Substates: []string{"INFO_REQUESTED"}, System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_DOCUMENT", "ADD_COMMENT", "SUBMIT_INFO"}},
+	{State: "COMPLETED", System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_DOCUMENT", "ADD_COMMENT"}},
+	{State: "WITHDRAWN", System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK"}},
+	{State: "FAULTED", System: []string{"VIEW_TASK_PAYLOAD", "VIEW_TASK", "ADD_COMMENT"}},
+}
+
+// OracleOfferFor returns the row of OracleOffers for a task in state and
+// substate: the row that names the substate, else the state's row with nil
+// Substates.
+func OracleOfferFor(state, substate string) (OracleOffer, bool) {
+	var general OracleOffer
+	found := false
+	for _, o := range OracleOffers {
+		if o.State != state {
+			continue
+		}
+		if o.Substates == nil {
+			general, found = o, true
+		} else if substate != "" && contains(o.Substates, substate) {
+			return o, true
+		}
+	}
+	return general, found
+}
+
+// OracleSubaction is one row of the table of Reason.subaction values: the
+// state (and substates) it goes with, the action it details, and whether
+// reason.errorMessage is set.
+type OracleSubaction struct {
+	// Subaction is a documented value of Reason.subaction.
+	Subaction string
+	// State is the state of a task whose reason carries the subaction.
+	State string
+	// Substates are the substates it goes with; nil means any.
+	Substates []string
+	// Action is the reason.action the subaction details.
+	Action string
+	// ErrorMessage says whether reason.errorMessage is set.
+	ErrorMessage Presence
+}
+
+// OracleSubactions is the table of Reason.subaction values (inferred): a
+// FAULTED task failed while it was being initiated, and says why in
+// reason.errorMessage; a task withdrawn because its process instance was
+// terminated (WITHDRAWN_TERMINATION) carries the subaction TERMINATED.
+var OracleSubactions = []OracleSubaction{
+	{Subaction: "FAULTED", State: "FAULTED", Action: "INITIATE", ErrorMessage: Required},
+	{Subaction: "TERMINATED", State: "WITHDRAWN", Substates: []string{"WITHDRAWN_TERMINATION"}, Action: "WITHDRAW", ErrorMessage: Forbidden},
+}
+
+// OracleSubactionFor returns the row of OracleSubactions that a task in
+// state and substate carries, if any.
+func OracleSubactionFor(state, substate string) (OracleSubaction, bool) {
+	for _, s := range OracleSubactions {
+		if s.State == state && (s.Substates == nil || contains(s.Substates, substate)) {
+			return s, true
+		}
+	}
+	return OracleSubaction{}, false
+}
+
+// OracleActionsFor returns the actions that can have left a task in state
+// and substate, telling the most specific story: the actions that name the
+// substate (EXPIRED for COMPLETED+EXPIRED), else those that allow any
+// substate of the state (COMPLETE for COMPLETED+CLAIMED). The result is in
+// table order; it is empty for a pair no action leads to.
+func OracleActionsFor(state, substate string) []OracleAction {
+	var named, general []OracleAction
+	for _, a := range OracleActions {
+		if !a.Fits(state, substate) {
+			continue
+		}
+		if a.Substates != nil {
+			named = append(named, a)
+		} else {
+			general = append(general, a)
+		}
+	}
+	if len(named) > 0 {
+		return named
+	}
+	return general
 }
