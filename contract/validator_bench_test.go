@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -32,6 +33,20 @@ func BenchmarkValidate(b *testing.B) {
 			for b.Loop() {
 				if rep := v.Validate(ex); len(rep.Violations) != 0 {
 					b.Fatal(rep.Violations)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "responses/s")
+		})
+		// The baseline: decoding the same body with encoding/json and
+		// nothing else, measured in the same run, so that the ratio
+		// validate/decode holds on a noisy machine.
+		b.Run(string(bc.api)+"/decode-baseline", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				var v any
+				if err := json.Unmarshal(body, &v); err != nil {
+					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "responses/s")
