@@ -92,3 +92,13 @@ func TestMessagesNeverEchoCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsafeCallbackIsAnsweredAsPlainJSON(t *testing.T) {
+	rep := newValidator(t).Validate(contract.Exchange{API: specs.Esri, Status: 200,
+		Header:  http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+		Request: &contract.Request{Method: "GET", URL: "https://h/TopographicProductionServer/workflows/tasks/getTask?f=json&callback=alert(1)//"},
+		Body:    []byte(`{"error":{"code":400,"message":"Invalid callback","details":[]}}`)})
+	if assert.Len(t, rep.Violations, 1) {
+		assert.Equal(t, contract.RuleErrorResponse, rep.Violations[0].Rule)
+	}
+}

@@ -206,7 +206,9 @@ func (c *check) esri() {
 			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected text/html for f=html, found %s", orNone(mt))
 		}
 		return // the Services Directory page is not described by a schema
-	case f == "json" && callback != "":
+	case f == "json" && identifier.MatchString(callback):
+		// JSONP. A callback that is not a plain identifier is not honoured
+		// by a careful server, which answers plain JSON instead.
 		if hasHeader && !isJavaScript(mt) {
 			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected a JavaScript content type for f=json with callback, found %s", orNone(mt))
 		}

@@ -96,7 +96,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the mock server of both APIs (127.0.0.1:4010)", serveUsage, func(e *env, args []string) error { return e.serve(args) }},
 		{"validate", "check recorded responses against the contracts", validateUsage, runValidate},
+		{"fixtures", "write realistic fake tasks, the same bytes for the same flags", fixturesUsage, func(e *env, args []string) error { return e.fixtures(args) }},
 		{"specs", "list, show or export the embedded OpenAPI documents", specsUsage, runSpecs},
 		{"version", "print the version of taskmock", versionUsage, runVersion},
 		{"help", "show the help of taskmock or of a command", helpUsage, runHelp},
@@ -132,8 +134,11 @@ func (e *env) main(args []string) error {
 
 func topUsage() string {
 	var b strings.Builder
-	b.WriteString(`taskmock checks responses of two task APIs against their contracts: the
-embedded OpenAPI documents and the rules their vendors' documentation implies.
+	b.WriteString(`taskmock mocks two task APIs and checks their responses against the
+contracts: the embedded OpenAPI documents and the rules their vendors'
+documentation implies. It serves realistic, consistent fake tasks (the same
+task for the same id every time), validates recorded or live responses
+field by field, and writes fixture files.
 
 Usage:
   taskmock <command> [flags] [arguments]
@@ -149,7 +154,9 @@ Commands:
 	}
 	b.WriteString(`
 Examples:
+  taskmock serve
   taskmock validate recorded/
+  taskmock fixtures --api oracle --count 20 --out testdata/tasks
   taskmock specs export ./openapi
 
 ` + exitCodesText + `

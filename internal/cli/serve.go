@@ -1,0 +1,423 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/taskmock/taskmock/mockserver"
+	"github.com/taskmock/taskmock/specs"
+)
+
+// The limits of the HTTP server of taskmock serve.
+const (
+	serveReadHeaderTimeout = 5 * time.Second
+	serveReadTimeout       = 15 * time.Second
+	serveWriteTimeout      = 30 * time.Second
+	serveIdleTimeout       = 60 * time.Second
+	serveMaxHeaderBytes    = 64 << 10
+	// serveShutdownGrace bounds the wait for in-flight requests on shutdown.
+	serveShutdownGrace = 10 * time.Second
+)
+
+// defaultServeAddr is where taskmock serve listens by default: loopback
+// only, since the mock is for development.
+const defaultServeAddr = "127.0.0.1:4010"
+
+// demoToken is the token of the printed curl commands.
+const demoToken = "demo"
+
+// The values of --log-format.
+const (
+	logFormatText = "text"
+	logFormatJSON = "json"
+)
+
+func serveUsage() string {
+	return `Usage:
+  taskmock serve [flags]
+
+Serve runs the mock of the two task APIs, for frontends and clients that
+cannot reach the real servers. Their code works against it unchanged:
+
+  Esri    GET or form-encoded POST, at any path ending in
+          ` + serveAPI(specs.Esri).OperationPath + `
+          f=json, pjson, html (the default) and JSONP with callback; ArcGIS
+          errors as HTTP 200 with an {"error": {...}} envelope
+  Oracle  GET /process/api/v1/tasks/{id}; links from oci-original-url or
+          the request's host; errors 401, 404, 429, 500, 503 as JSON
+
+Tasks are generated: realistic, consistent, in the language of
+Accept-Language. The same ids give the same task for a given --seed and
+--now. On start, serve prints the URLs of both APIs with curl commands that
+work as printed. It logs one line per request on standard error and stops
+on an interrupt (Ctrl+C, SIGTERM) once the requests in flight are answered
+(waiting at most ` + serveShutdownGrace.String() + `).
+
+A request chooses its answer with a Prefer header or a __name query
+parameter (the query wins):
+  Prefer: code=404           a documented error (Esri also 498, 499, ...)
+  Prefer: example=seed       the reference page's example, with the ids asked
+  Prefer: status=completed   an Esri task status; for Oracle state=COMPLETED,
+                             substate=..., priority=1..3
+  Prefer: delay=300ms        wait before answering (at most 20s)
+  Prefer: scenario=progress  successive polls move the task along: Esri new,
+                             inProgress, completed; Oracle UNASSIGNED,
+                             ASSIGNED (CLAIMED), COMPLETED
+A control the mock cannot honour is answered with a Taskmock-Error header
+(Esri: an ArcGIS 400 envelope; Oracle: HTTP 400).
+
+Flags:
+  --addr HOST:PORT       the address to listen on (default ` + defaultServeAddr + `);
+                         port 0 picks a free port, printed on start
+  --seed N               the seed of the tasks (default ` + fmt.Sprint(mockserver.DefaultSeed) + `)
+  --now RFC3339          the time the tasks are generated at
+                         (default: the start of the current UTC day, so
+                         tasks stay the same across restarts within a day)
+  --log-format FORMAT    the format of the request log: text or json
+                         (default text)
+  --require-auth         ask for a token: Esri answers 499 "Token Required"
+                         without one, Oracle 401 without a well-formed
+                         Authorization: Bearer header; the token "` + mockserver.ExpiredToken + `"
+                         is refused (Esri 498, Oracle 401)
+  --revoked TOKENS       more tokens to refuse, comma-separated (implies
+                         --require-auth)
+  --cors-origin ORIGINS  the origins that may call the mock from a browser,
+                         comma-separated or repeated, such as
+                         http://localhost:5173 (default: any origin)
+  --self-check           validate every answer under the contract as it is
+                         sent, and log any violation (there must be none)
+
+Tasks that stay put:
+  --fixtures DIR         serve the task files of DIR (*.json, as written by
+                         "taskmock fixtures --out DIR" or recorded from a real
+                         server) for their ids: an Oracle task's id, an Esri
+                         task's taskOperationId; every file is validated on
+                         start, and an invalid one stops the server
+                         (repeatable)
+  --admin                turn on the admin API under /__taskmock/:
+                         GET tasks, GET|PUT|DELETE tasks/{esri|oracle}/{id},
+                         POST reset (a PUT task is validated first)
+
+Chaos, for resilience tests (the APIs only, not the health check):
+  --latency D            delay every answer by D (50ms), or by a random
+                         duration in a range (20ms..400ms); at most 10s
+  --error-rate P         fail a share P of the requests (0.05 is 5%) with a
+                         documented error: Oracle 429, 500 or 503, Esri an
+                         ArcGIS 500 envelope; Prefer: code=N still wins
+  --rate-limit N/PERIOD  allow N requests per period (20/s, 300/m, 5/100ms);
+                         beyond, Oracle 429 and an Esri 429 envelope, both
+                         with Retry-After
+
+Examples:
+  taskmock serve
+  taskmock serve --addr 127.0.0.1:0 --seed 42 --now 2026-01-01T00:00:00Z
+  taskmock serve --require-auth --revoked old-token --log-format json
+  taskmock serve --cors-origin http://localhost:5173
+  taskmock serve --latency 20ms..400ms --error-rate 0.05 --rate-limit 20/s
+  taskmock serve --fixtures testdata/tasks --admin
+  curl -H 'Prefer: code=429' -i http://127.0.0.1:4010/process/api/v1/tasks/42
+
+Exit codes:
+  0  stopped by an interrupt
+  2  usage error, an invalid fixture, or the address cannot be listened on
+`
+}
+
+// runServe runs taskmock serve until ctx is done.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
+	return e.serve(args)
+}
+
+func (e *env) serve(args []string) error {
+	const cmd = "taskmock serve"
+	fs := newFlagSet("serve")
+	addr := fs.String("addr", defaultServeAddr, "")
+	seed := fs.Uint64("seed", mockserver.DefaultSeed, "")
+	now := fs.String("now", "", "")
+	logFormat := fs.String("log-format", logFormatText, "")
+	requireAuth := fs.Bool("require-auth", false, "")
+	latency := fs.String("latency", "", "")
+	errorRate := fs.Float64("error-rate", 0, "")
+	rateLimit := fs.String("rate-limit", "", "")
+	selfCheck := fs.Bool("self-check", false, "")
+	admin := fs.Bool("admin", false, "")
+	var fixtureDirs []string
+	fs.Func("fixtures", "", func(s string) error {
+		fixtureDirs = append(fixtureDirs, s)
+		return nil
+	})
+	var revoked, origins []string
+	fs.Func("revoked", "", func(s string) error {
+		revoked = append(revoked, serveList(s)...)
+		return nil
+	})
+	fs.Func("cors-origin", "", func(s string) error {
+		origins = append(origins, serveList(s)...)
+		return nil
+	})
+	pos, help, err := e.parse(fs, cmd, serveUsage, args)
+	if err != nil || help {
+		return err
+	}
+	if len(pos) > 0 {
+		return e.usageFail(cmd, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+
+	formats := []string{logFormatText, logFormatJSON}
+	if !slices.Contains(formats, *logFormat) {
+		return e.usageFail(cmd, fmt.Errorf("--log-format must be %s, got %q", choices(formats), *logFormat))
+	}
+	var handler slog.Handler = slog.NewTextHandler(e.stderr, nil)
+	if *logFormat == logFormatJSON {
+		handler = slog.NewJSONHandler(e.stderr, nil)
+	}
+	logger := slog.New(handler)
+
+	opts := []mockserver.Option{mockserver.WithSeed(*seed), mockserver.WithLogger(logger)}
+	anchor := time.Now().UTC().Truncate(24 * time.Hour)
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return e.usageFail(cmd, fmt.Errorf("--now must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got %q", *now))
+		}
+		anchor = t.UTC()
+	}
+	opts = append(opts, mockserver.WithClock(func() time.Time { return anchor }))
+	if *requireAuth || len(revoked) > 0 {
+		opts = append(opts, mockserver.WithRequireAuth(revoked...))
+	}
+	if len(origins) > 0 {
+		opts = append(opts, mockserver.WithCORSOrigin(origins...))
+	}
+	if *latency != "" {
+		lo, hi, err := serveLatency(*latency)
+		if err != nil {
+			return e.usageFail(cmd, fmt.Errorf("--latency must be a duration such as 50ms or a range such as 20ms..400ms, got %q", *latency))
+		}
+		opts = append(opts, mockserver.WithLatency(lo, hi))
+	}
+	if *errorRate < 0 || *errorRate > 1 {
+		return e.usageFail(cmd, fmt.Errorf("--error-rate must be a share from 0 to 1 such as 0.05, got %v", *errorRate))
+	}
+	if *errorRate != 0 {
+		opts = append(opts, mockserver.WithErrorRate(*errorRate))
+	}
+	if *rateLimit != "" {
+		n, per, err := serveRate(*rateLimit)
+		if err != nil {
+			return e.usageFail(cmd, fmt.Errorf("--rate-limit must be requests per period such as 20/s, 300/m or 5/100ms, got %q", *rateLimit))
+		}
+		opts = append(opts, mockserver.WithRateLimit(n, per))
+	}
+	if *selfCheck {
+		opts = append(opts, mockserver.WithSelfCheck())
+	}
+	if *admin {
+		opts = append(opts, mockserver.WithAdmin())
+	}
+	for _, dir := range fixtureDirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return e.fail(cmd, ExitUsage, fmt.Errorf("--fixtures %s: not a directory", dir))
+		}
+		opts = append(opts, mockserver.WithFixtures(dir))
+	}
+	mock, err := mockserver.New(opts...)
+	if err != nil {
+		// One line per invalid fixture file, or one for invalid flags.
+		leaves := leafErrors(err)
+		for _, le := range leaves[:len(leaves)-1] {
+			fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(strings.TrimPrefix(le.Error(), "mockserver: ")))
+		}
+		last := errors.New(strings.TrimPrefix(leaves[len(leaves)-1].Error(), "mockserver: "))
+		if len(fixtureDirs) > 0 && strings.HasPrefix(last.Error(), "fixture") {
+			return e.fail(cmd, ExitUsage, last)
+		}
+		return e.usageFail(cmd, last)
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return e.fail(cmd, ExitUsage, serveListenError(*addr, err))
+	}
+	srv := &http.Server{
+		Handler:           mock,
+		ReadHeaderTimeout: serveReadHeaderTimeout,
+		ReadTimeout:       serveReadTimeout,
+		WriteTimeout:      serveWriteTimeout,
+		IdleTimeout:       serveIdleTimeout,
+		MaxHeaderBytes:    serveMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	base := "http://" + serveHost(ln.Addr())
+	info := bannerInfo{base: base, seed: *seed, anchor: anchor, auth: *requireAuth || len(revoked) > 0, fixtures: fixtureDirs, admin: *admin}
+	if err := e.print(serveBanner(info)); err != nil {
+		_ = srv.Close()
+		return err
+	}
+
+	select {
+	case err := <-served:
+		return e.fail(cmd, ExitUsage, fmt.Errorf("serving on %s: %w", base, err))
+	case <-e.ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("grace", serveShutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("requests still in flight were cut", slog.String("error", err.Error()))
+		_ = srv.Close()
+	}
+	<-served
+	return nil
+}
+
+// serveListenError explains why addr cannot be listened on, in one line.
+func serveListenError(addr string, err error) error {
+	msg := err.Error()
+	if se, ok := errors.AsType[*os.SyscallError](err); ok {
+		msg = se.Err.Error()
+	} else if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Err != nil {
+		msg = oe.Err.Error()
+	}
+	hint := ""
+	if strings.Contains(msg, "address already in use") {
+		hint = " (another server uses the port: choose another with --addr, or port 0 for any free one)"
+	}
+	return fmt.Errorf("cannot listen on %s: %s%s", addr, msg, hint)
+}
+
+// serveHost returns host:port of a listener for a URL that works from
+// this machine: an unspecified address (0.0.0.0, ::) becomes 127.0.0.1.
+func serveHost(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+}
+
+// bannerInfo is what the start banner tells.
+type bannerInfo struct {
+	base     string // http://host:port
+	seed     uint64
+	anchor   time.Time
+	auth     bool
+	fixtures []string
+	admin    bool
+}
+
+// serveBanner is what serve prints on start: the URLs of both APIs as
+// curl commands that work as printed.
+func serveBanner(info bannerInfo) string {
+	base := info.base
+	q := url.Values{
+		"f":               {"pjson"},
+		"taskGroupJobId":  {mockserver.ExampleTaskGroupJobID},
+		"taskOperationId": {mockserver.ExampleTaskOperationID},
+	}
+	if info.auth {
+		q.Set("token", demoToken)
+	}
+	esri := base + mockserver.EsriPath + "?" + q.Encode()
+	oracle := base + mockserver.OraclePrefix + mockserver.ExampleOracleTaskID
+	var b strings.Builder
+	fmt.Fprintf(&b, "taskmock serve: listening on %s (seed %d, tasks as of %s)\n\n", base, info.seed, info.anchor.Format(time.RFC3339))
+	fmt.Fprintf(&b, "%s\n", serveAPI(specs.Esri).Title)
+	fmt.Fprintf(&b, "  curl %s\n", serveQuote(esri))
+	fmt.Fprintf(&b, "  (any path ending in %s; without f=pjson, a browser shows the HTML page)\n\n", serveAPI(specs.Esri).OperationPath)
+	fmt.Fprintf(&b, "%s\n", serveAPI(specs.Oracle).Title)
+	fmt.Fprintf(&b, "  curl -H %s %s\n", serveQuote("Authorization: Bearer "+demoToken), serveQuote(oracle))
+	fmt.Fprintf(&b, "  curl -i -H %s -H %s %s\n\n", serveQuote("Authorization: Bearer "+demoToken), serveQuote("Prefer: code=404"), serveQuote(oracle))
+	for _, dir := range info.fixtures {
+		fmt.Fprintf(&b, "Fixtures: the tasks of %s\n", dir)
+	}
+	if info.admin {
+		fmt.Fprintf(&b, "Admin API: curl %s\n", serveQuote(base+mockserver.AdminPrefix+"tasks"))
+	}
+	fmt.Fprintf(&b, "Health: %s%s\n", base, mockserver.HealthPath)
+	b.WriteString("Stop with Ctrl+C.\n")
+	return b.String()
+}
+
+// serveLatency parses --latency: a duration, or a range MIN..MAX.
+func serveLatency(s string) (lo, hi time.Duration, err error) {
+	a, b, isRange := strings.Cut(s, "..")
+	if lo, err = time.ParseDuration(strings.TrimSpace(a)); err != nil {
+		return 0, 0, err
+	}
+	if !isRange {
+		return lo, lo, nil
+	}
+	hi, err = time.ParseDuration(strings.TrimSpace(b))
+	return lo, hi, err
+}
+
+// serveRate parses --rate-limit: N/UNIT with UNIT s, m (or min), h, or a
+// duration such as 100ms.
+func serveRate(s string) (int, time.Duration, error) {
+	count, unit, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, errors.New("no period")
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(count))
+	if err != nil || n <= 0 {
+		return 0, 0, errors.New("bad count")
+	}
+	switch unit = strings.TrimSpace(unit); unit {
+	case "s":
+		return n, time.Second, nil
+	case "m", "min":
+		return n, time.Minute, nil
+	case "h":
+		return n, time.Hour, nil
+	}
+	per, err := time.ParseDuration(unit)
+	if err != nil || per <= 0 {
+		return 0, 0, errors.New("bad period")
+	}
+	return n, per, nil
+}
+
+// serveQuote quotes s for a POSIX shell.
+func serveQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// serveList splits a comma-separated flag value, dropping empty items.
+func serveList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// serveAPI returns a registered API; the names are constants of specs.
+func serveAPI(name specs.Name) specs.API {
+	api, err := specs.Get(string(name))
+	if err != nil {
+		panic(err)
+	}
+	return api
+}

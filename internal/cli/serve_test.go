@@ -1,0 +1,443 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/specs"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader in two
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// running is a taskmock serve started by startServe.
+type running struct {
+	stdout, stderr *syncBuffer
+	base           string
+	cancel         context.CancelFunc
+	done           chan struct{} // closed when runServe returns
+	err            error         // what it returned, once done is closed
+}
+
+var listeningLine = regexp.MustCompile(`listening on (http://\S+) `)
+
+// startServe runs taskmock serve with args in a goroutine and waits until
+// it prints its address.
+func startServe(t *testing.T, args ...string) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		r.err = runServe(ctx, args, r.stdout, r.stderr)
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(15 * time.Second):
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningLine.FindStringSubmatch(r.stdout.String()); m != nil {
+			r.base = m[1]
+			return r
+		}
+		select {
+		case <-r.done:
+			t.Fatalf("serve ended before listening: %v\nstderr: %s", r.err, r.stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve printed no address; stdout: %q", r.stdout.String())
+	return nil
+}
+
+// stop cancels the context, as SIGINT does, and returns what serve
+// returned.
+func (r *running) stop(t *testing.T) error {
+	t.Helper()
+	r.cancel()
+	select {
+	case <-r.done:
+		return r.err
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+		return nil
+	}
+}
+
+// curlCommand is one printed curl command: its headers and URL.
+type curlCommand struct {
+	headers []string
+	url     string
+}
+
+var quoted = regexp.MustCompile(`'([^']*)'`)
+
+// curls reads the curl commands of the banner.
+func curls(t *testing.T, banner string) []curlCommand {
+	t.Helper()
+	var out []curlCommand
+	for _, line := range strings.Split(banner, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "curl ") {
+			continue
+		}
+		var c curlCommand
+		args := quoted.FindAllStringSubmatch(line, -1)
+		require.NotEmpty(t, args, line)
+		for _, a := range args[:len(args)-1] {
+			c.headers = append(c.headers, a[1])
+		}
+		c.url = args[len(args)-1][1]
+		out = append(out, c)
+	}
+	return out
+}
+
+// fetch sends GET target with "Name: value" headers and validates the
+// answer under api's contract.
+func fetch(t *testing.T, api specs.Name, target string, headers ...string) (int, http.Header, []byte, []contract.Rule) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	require.NoError(t, err)
+	for _, h := range headers {
+		name, value, ok := strings.Cut(h, ": ")
+		require.True(t, ok, h)
+		req.Header.Set(name, value)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	v, err := contract.New()
+	require.NoError(t, err)
+	rep := v.Validate(contract.Exchange{API: api, Request: &contract.Request{Method: "GET", URL: target, Header: req.Header},
+		Status: res.StatusCode, Header: res.Header, Body: body})
+	rules := []contract.Rule{}
+	for _, vi := range rep.Violations {
+		rules = append(rules, vi.Rule)
+	}
+	return res.StatusCode, res.Header, body, rules
+}
+
+func apiOf(u string) specs.Name {
+	if strings.Contains(u, "/TopographicProductionServer/") {
+		return specs.Esri
+	}
+	return specs.Oracle
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	r := startServe(t, "--addr", "127.0.0.1:0", "--seed", "7", "--now", "2026-01-01T00:00:00Z", "--log-format", "json", "--self-check")
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, r.base)
+	assert.NotContains(t, r.base, ":0", "the real port is printed")
+	banner := r.stdout.String()
+	assert.Contains(t, banner, "(seed 7, tasks as of 2026-01-01T00:00:00Z)")
+
+	cmds := curls(t, banner)
+	require.Len(t, cmds, 3)
+	for _, c := range cmds {
+		require.True(t, strings.HasPrefix(c.url, r.base+"/"), c.url)
+		status, _, body, rules := fetch(t, apiOf(c.url), c.url, c.headers...)
+		if slices.Contains(c.headers, "Prefer: code=404") {
+			assert.Equal(t, http.StatusNotFound, status)
+			assert.Equal(t, []contract.Rule{contract.RuleErrorResponse}, rules, string(body))
+			continue
+		}
+		assert.Equal(t, http.StatusOK, status, c.url)
+		assert.Empty(t, rules, "%s: %s", c.url, body)
+	}
+
+	status, _, body, _ := fetch(t, specs.Oracle, r.base+"/__taskmock/health")
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"status":"ok"}`, string(body))
+
+	require.NoError(t, r.stop(t), "a clean exit")
+	logs := r.stderr.String()
+	var responses []string
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), "one JSON object per line: %s", line)
+		if m["msg"] == "request" {
+			for _, k := range []string{"method", "path", "status", "response", "latency"} {
+				assert.Contains(t, m, k, line)
+			}
+			responses = append(responses, m["response"].(string))
+		}
+	}
+	assert.Len(t, responses, 4)
+	assert.Contains(t, responses, "oracle.404")
+	assert.Contains(t, responses, "health")
+	assert.Contains(t, logs, `"msg":"shutting down"`)
+	assert.NotContains(t, logs, "self-check", "no violation")
+}
+
+func TestServeCurlAsPrinted(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed")
+	}
+	r := startServe(t, "--addr", "127.0.0.1:0", "--require-auth")
+	for _, line := range strings.Split(r.stdout.String(), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "curl ") {
+			continue
+		}
+		out, err := exec.Command("sh", "-c", strings.Replace(line, "curl", curl+" -sS", 1)).CombinedOutput()
+		require.NoError(t, err, "%s: %s", line, out)
+		if strings.Contains(line, "code=404") {
+			assert.Contains(t, string(out), "HTTP/1.1 404 Not Found")
+			assert.Contains(t, string(out), "Task not found for given ID")
+			continue
+		}
+		assert.NotContains(t, string(out), `"error"`, line)
+		if strings.Contains(line, "getTask") {
+			assert.Contains(t, string(out), `"task": {`, line)
+		} else {
+			assert.Contains(t, string(out), `"id":"1f15bc3a-5948-11ef-873e-0242ac15001b"`, line)
+		}
+	}
+}
+
+func TestServeGracefulShutdown(t *testing.T) {
+	r := startServe(t, "--addr", "127.0.0.1:0")
+	type result struct {
+		status int
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, r.base+"/process/api/v1/tasks/42", nil)
+		req.Header.Set("Prefer", "delay=500ms")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		got <- result{status: res.StatusCode}
+	}()
+	time.Sleep(150 * time.Millisecond) // the request is in flight
+	require.NoError(t, r.stop(t))
+	res := <-got
+	require.NoError(t, res.err, "the request in flight was finished")
+	assert.Equal(t, http.StatusOK, res.status)
+
+	_, err := http.Get(r.base + "/__taskmock/health")
+	assert.Error(t, err, "the listener is closed")
+}
+
+func TestServeDeterministicAcrossServers(t *testing.T) {
+	args := []string{"--addr", "127.0.0.1:0", "--seed", "99", "--now", "2026-03-04T05:06:07Z"}
+	one, two := startServe(t, args...), startServe(t, args...)
+	paths := []string{
+		"/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask?f=json&taskGroupJobId=A031377A-E3C5-4C1A-A081-56285228A3A3&taskOperationId=0d4e6a4c-1f0b-4bb1-9f53-6c3c7f6e2a10",
+		"/process/api/v1/tasks/abc-123?totalResultsGrouped=true",
+	}
+	for _, p := range paths {
+		_, _, a, _ := fetch(t, apiOf(p), one.base+p)
+		_, _, b, _ := fetch(t, apiOf(p), two.base+p)
+		// Oracle links carry each server's own port.
+		b = bytes.ReplaceAll(b, []byte(two.base), []byte(one.base))
+		assert.Equal(t, string(a), string(b), p)
+	}
+}
+
+func TestServeListenError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	var stdout, stderr bytes.Buffer
+	err = runServe(context.Background(), []string{"--addr", ln.Addr().String()}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Equal(t, ExitUsage, ExitCode(err))
+	assert.Empty(t, stdout.String())
+	assert.Equal(t, "taskmock serve: cannot listen on "+ln.Addr().String()+": address already in use"+
+		" (another server uses the port: choose another with --addr, or port 0 for any free one)\n", stderr.String())
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-format", "xml"}, `--log-format must be text or json, got "xml"`},
+		{[]string{"--now", "yesterday"}, `--now must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got "yesterday"`},
+		{[]string{"--seed", "-1"}, `invalid value "-1" for flag -seed`},
+		{[]string{"--cors-origin", "localhost:5173"}, `invalid CORS origin "localhost:5173": expected scheme://host[:port] such as http://localhost:5173`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--addr", "nonsense"}, `cannot listen on nonsense: `},
+		{[]string{"--latency", "fast"}, `--latency must be a duration such as 50ms or a range such as 20ms..400ms, got "fast"`},
+		{[]string{"--latency", "20ms..x"}, `--latency must be`},
+		{[]string{"--latency", "1s..20s"}, `latency 1s..20s: expected 0 <= min <= max <= 10s`},
+		{[]string{"--error-rate", "1.5"}, `--error-rate must be a share from 0 to 1 such as 0.05, got 1.5`},
+		{[]string{"--error-rate", "lots"}, `invalid value "lots" for flag -error-rate`},
+		{[]string{"--rate-limit", "20"}, `--rate-limit must be requests per period such as 20/s, 300/m or 5/100ms, got "20"`},
+		{[]string{"--rate-limit", "0/s"}, `--rate-limit must be`},
+		{[]string{"--rate-limit", "5/fortnight"}, `--rate-limit must be`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := runServe(context.Background(), tt.args, &stdout, &stderr)
+			require.Error(t, err)
+			assert.Equal(t, ExitUsage, ExitCode(err))
+			assert.Empty(t, stdout.String())
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			assert.True(t, strings.HasPrefix(first, "taskmock serve: "), first)
+			assert.Contains(t, first, tt.want)
+		})
+	}
+}
+
+func TestServeHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runServe(context.Background(), []string{"--help"}, &stdout, &stderr))
+	assert.Empty(t, stderr.String())
+	for _, want := range []string{"Usage:\n  taskmock serve [flags]", "--addr HOST:PORT", "--seed N", "--now RFC3339",
+		"--log-format FORMAT", "--require-auth", "--cors-origin ORIGINS", "Examples:", "Exit codes:"} {
+		assert.Contains(t, stdout.String(), want)
+	}
+}
+
+func TestServeBanner(t *testing.T) {
+	anchor := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	got := serveBanner(bannerInfo{base: "http://127.0.0.1:4010", seed: 0, anchor: anchor, auth: true})
+	assert.Equal(t, `taskmock serve: listening on http://127.0.0.1:4010 (seed 0, tasks as of 2026-01-01T00:00:00Z)
+
+Esri ArcGIS Topographic Production Server: workflows/tasks/getTask
+  curl 'http://127.0.0.1:4010/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask?f=pjson&taskGroupJobId=A031377A-E3C5-4C1A-A081-56285228A3A3&taskOperationId=F6208AD7-D10C-4E1C-AB8A-6CA429AD559C&token=demo'
+  (any path ending in /TopographicProductionServer/workflows/tasks/getTask; without f=pjson, a browser shows the HTML page)
+
+Oracle OCI Process Automation: Get a Task
+  curl -H 'Authorization: Bearer demo' 'http://127.0.0.1:4010/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b'
+  curl -i -H 'Authorization: Bearer demo' -H 'Prefer: code=404' 'http://127.0.0.1:4010/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b'
+
+Health: http://127.0.0.1:4010/__taskmock/health
+Stop with Ctrl+C.
+`, got)
+}
+
+func TestServeHost(t *testing.T) {
+	for _, tt := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4010}, "127.0.0.1:4010"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 80}, "127.0.0.1:80"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 80}, "127.0.0.1:80"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 80}, "[::1]:80"},
+	} {
+		assert.Equal(t, tt.want, serveHost(tt.addr))
+	}
+}
+
+func TestServeChaos(t *testing.T) {
+	r := startServe(t, "--addr", "127.0.0.1:0", "--rate-limit", "1/h", "--latency", "10ms..20ms")
+	start := time.Now()
+	status, _, _, rules := fetch(t, specs.Oracle, r.base+"/process/api/v1/tasks/42")
+	assert.GreaterOrEqual(t, time.Since(start), 10*time.Millisecond)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Empty(t, rules)
+	status, header, _, rules := fetch(t, specs.Oracle, r.base+"/process/api/v1/tasks/42")
+	assert.Equal(t, http.StatusTooManyRequests, status)
+	assert.Equal(t, "3600", header.Get("Retry-After"))
+	assert.Equal(t, []contract.Rule{contract.RuleErrorResponse}, rules)
+	require.NoError(t, r.stop(t))
+	assert.Contains(t, r.stderr.String(), "response=oracle.ratelimit")
+}
+
+func TestServeParsers(t *testing.T) {
+	lo, hi, err := serveLatency("20ms..400ms")
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{20 * time.Millisecond, 400 * time.Millisecond}, []time.Duration{lo, hi})
+	lo, hi, err = serveLatency("50ms")
+	require.NoError(t, err)
+	assert.Equal(t, lo, hi)
+
+	for in, want := range map[string]time.Duration{"20/s": time.Second, "300/m": time.Minute, "300/min": time.Minute, "5/h": time.Hour, "5/100ms": 100 * time.Millisecond} {
+		_, per, err := serveRate(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, per, in)
+	}
+}
+
+func TestServeFixturesAndAdmin(t *testing.T) {
+	seed, err := os.ReadFile("../../mockserver/testdata/oracle-get-task-example.json")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "task.json"), seed, 0o644))
+
+	r := startServe(t, "--addr", "127.0.0.1:0", "--fixtures", dir, "--admin")
+	banner := r.stdout.String()
+	assert.Contains(t, banner, "Fixtures: the tasks of "+dir+"\n")
+	assert.Contains(t, banner, "Admin API: curl '"+r.base+"/__taskmock/tasks'\n")
+
+	status, _, body, rules := fetch(t, specs.Oracle, r.base+"/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Empty(t, rules)
+	assert.Contains(t, string(body), `"title":"User task V1"`)
+
+	status, _, body, _ = fetch(t, specs.Oracle, r.base+"/__taskmock/tasks")
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"tasks":[{"api":"oracle","id":"1f15bc3a-5948-11ef-873e-0242ac15001b","source":"`+filepath.Join(dir, "task.json")+`"}]}`, string(body))
+	require.NoError(t, r.stop(t))
+}
+
+func TestServeInvalidFixtures(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"id":"a","state":"DONE"}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.json"), []byte(`not json`), 0o644))
+	var stdout, stderr bytes.Buffer
+	err := runServe(context.Background(), []string{"--addr", "127.0.0.1:0", "--fixtures", dir}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Equal(t, ExitUsage, ExitCode(err))
+	assert.Empty(t, stdout.String(), "the server does not start")
+	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	require.Len(t, lines, 2, stderr.String())
+	assert.Equal(t, "taskmock serve: fixture "+filepath.Join(dir, "a.json")+`: oracle task a violates the contract: /state schema-enum: expected one of "ASSIGNED", "UNASSIGNED", "WITHDRAWN", "COMPLETED", "DELEGATED", "FAULTED", found string "DONE"`, lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "taskmock serve: fixture "+filepath.Join(dir, "b.json")+": not a JSON object: "), lines[1])
+
+	stderr.Reset()
+	err = runServe(context.Background(), []string{"--fixtures", filepath.Join(dir, "missing")}, &stdout, &stderr)
+	assert.Equal(t, ExitUsage, ExitCode(err))
+	assert.Equal(t, "taskmock serve: --fixtures "+filepath.Join(dir, "missing")+": not a directory\n", stderr.String())
+}

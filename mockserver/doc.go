@@ -1,0 +1,84 @@
+// Package mockserver is taskmock's mock of the two task APIs: an
+// http.Handler, built by New, that answers like the real servers so that a
+// frontend or a Go client works against it unchanged.
+//
+//   - Esri ArcGIS Topographic Production Server getTask, at any path that
+//     ends in /TopographicProductionServer/workflows/tasks/getTask (EsriPath
+//     is the one it advertises): GET, or POST with a form-encoded body as the
+//     official JavaScript client sends it; f=json, f=pjson, f=html (the
+//     default, a Services Directory page), and JSONP with callback. ArcGIS
+//     errors are answered in ArcGIS's way: HTTP 200 and an
+//     {"error": {"code", "message", "details"}} envelope, or with f=html
+//     (and f absent) an HTML error page, as the Services Directory shows it.
+//   - Oracle OCI Process Automation Get a Task, at /process/api/v1/tasks/{id}:
+//     JSON, links built from oci-original-url or from the request's scheme
+//     and host, totalResultsGrouped, Accept-Language; errors 401, 404, 429,
+//     500 and 503 with one JSON body,
+//     {"type", "title", "status", "detail", "o:errorCode"}, the shape the
+//     embedded document's ErrorMessage declares.
+//   - GET /__taskmock/health answers {"status":"ok"}.
+//
+// # Tasks
+//
+// The same identity gives the same task: a task is a function of the
+// server's seed, its clock and the request's ids, so two servers built with
+// the same options give the same bytes. The clock is the generation anchor,
+// not the time of the request: by default it is the start of the current
+// UTC day when New runs, so a task stays the same across requests and
+// restarts within a day (WithClock pins it). The bodies echo the request:
+// Esri's task carries the request's taskOperationId, Oracle's task its id
+// and links.
+//
+// Tasks come from the fixtures generator: realistic tasks that tell a
+// consistent story and validate under the contract, in the language of
+// Accept-Language (Content-Language says which). Prefer: example=seed asks
+// instead for the embedded seed example, the one on the vendor's reference
+// page, with the request's ids.
+//
+// # Per-request control
+//
+// A request can ask for a given answer with the Prefer header (RFC 7240),
+// several preferences separated by commas, or with the equivalent query
+// parameters for links typed into a browser (a query parameter wins over the
+// header; with Esri a form field counts as a query parameter):
+//
+//	Prefer: code=404          __code=404       a documented error (Esri: 400, 403,
+//	                                           404, 498, 499, 500, -2147211775;
+//	                                           Oracle: 401, 404, 429, 500, 503)
+//	Prefer: example=seed      __example=seed   the seed example, with the request's ids
+//	Prefer: status=completed  __status=...     Esri task status (see contract.EsriStatuses)
+//	Prefer: state=COMPLETED   __state=...      Oracle task state (also substate, priority)
+//	Prefer: delay=300ms       __delay=300ms    wait before answering (at most 20s;
+//	                                           a bare number is milliseconds)
+//	Prefer: scenario=progress __scenario=...   successive polls of a task move it
+//	                                           along: Esri new, inProgress,
+//	                                           completed; Oracle UNASSIGNED,
+//	                                           ASSIGNED (CLAIMED), COMPLETED
+//
+// Unknown preferences are ignored, as RFC 7240 asks. A known preference with
+// a value the mock cannot honour is the caller's mistake, not the vendor's,
+// and the answer says so with a Taskmock-Error header: Esri answers an
+// ArcGIS 400 envelope (HTTP 200, as ArcGIS answers invalid parameters);
+// Oracle, which documents no 400, answers HTTP 400 with its usual error
+// body. Applied preferences are listed in Preference-Applied.
+//
+// # Auth and CORS
+//
+// WithRequireAuth simulates secured services: Esri without a token answers
+// 499 "Token Required", with the token "expired" or a revoked one 498
+// "Invalid token."; Oracle without a well-formed Authorization: Bearer
+// header answers 401 with WWW-Authenticate. CORS preflights are answered for
+// any origin, or for those of WithCORSOrigin.
+//
+// # Fixtures, admin API, chaos, self-check
+//
+// WithFixtures serves task files (as "taskmock fixtures" writes them, or
+// recorded from a real server) for their ids, validated when New runs.
+// WithAdmin adds an API under /__taskmock/ to store, read, remove and reset
+// tasks while the server runs. WithLatency, WithErrorRate and WithRateLimit
+// make the mock slow, failing or throttled, in the vendors' shapes, for
+// resilience tests. WithSelfCheck validates every answer as it is sent and
+// logs any violation.
+//
+// The mockservertest package starts a Server for Go tests.
+package mockserver

@@ -1,0 +1,121 @@
+package mockserver
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskmock/taskmock/fixtures"
+)
+
+func TestEmbeddedExamplesAreTheSeeds(t *testing.T) {
+	for _, f := range []string{esriExampleFile, oracleExampleFile} {
+		embedded, err := exampleFiles.ReadFile(f)
+		require.NoError(t, err)
+		want, err := os.ReadFile("testdata/" + strings.TrimPrefix(f, "examples/"))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(embedded), f)
+	}
+}
+
+func TestPageEscapesTaskValues(t *testing.T) {
+	s, err := New()
+	require.NoError(t, err)
+	task, err := parseObject([]byte(`{"assignTo":"<script>alert('x')</script>","note":"a & b","n":1.5,"ok":true}`))
+	require.NoError(t, err)
+	resp, err := object{}.with("task", task)
+	require.NoError(t, err)
+	resp, err = resp.with("success", true)
+	require.NoError(t, err)
+	page, err := s.esriPage(esriOut{format: "html", path: "/x/<y>"}, resp, nil)
+	require.NoError(t, err)
+	html := string(page)
+	assert.NotContains(t, html, "<script>alert")
+	assert.Contains(t, html, "<tr><td><b>assignTo:</b></td><td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</td></tr>")
+	assert.Contains(t, html, "<td>a &amp; b</td>")
+	assert.Contains(t, html, "<td>1.5</td>")
+	assert.Contains(t, html, "<td>/x/&lt;y&gt;</td>")
+}
+
+func TestObjectKeepsOrder(t *testing.T) {
+	o, err := parseObject([]byte(`{"b": 1, "a": {"z": [1, 2], "y": null}, "c": "x"}`))
+	require.NoError(t, err)
+	o, err = o.with("a", "replaced")
+	require.NoError(t, err)
+	o, err = o.with("d", []int{1})
+	require.NoError(t, err)
+	b, err := jsonMarshal(o, "")
+	require.NoError(t, err)
+	assert.Equal(t, `{"b":1,"a":"replaced","c":"x","d":[1]}`, string(b))
+
+	for _, bad := range []string{``, `[]`, `{"a":1} {}`, `{"a":}`, `{1:2}`} {
+		_, err := parseObject([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestPreferences(t *testing.T) {
+	h := map[string][]string{"Prefer": {`code=404; x=y, Example="seed"`, "code=500, delay = 1s ,, respond-async"}}
+	assert.Equal(t, map[string]string{"code": "404", "example": "seed", "delay": "1s", "respond-async": ""}, preferences(h))
+}
+
+func TestSelfCheckLogsViolations(t *testing.T) {
+	var logs bytes.Buffer
+	s, err := New(WithSelfCheck(), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	rec := &recorder{ResponseWriter: httptest.NewRecorder(), body: &bytes.Buffer{}}
+	rec.Header().Set("Content-Type", "application/json")
+	rec.WriteHeader(http.StatusOK)
+	_, _ = rec.Write([]byte(`{"id":"42","state":"DONE","priority":7}`))
+	req := httptest.NewRequest(http.MethodGet, "/process/api/v1/tasks/42", nil)
+	s.check(req.Context(), req, rec, "oracle.task")
+	out := logs.String()
+	assert.Contains(t, out, `level=WARN msg=self-check method=GET path=/process/api/v1/tasks/42 response=oracle.task severity=error rule=schema-enum location=/priority`)
+	assert.Contains(t, out, "location=/state")
+
+	logs.Reset()
+	s.check(req.Context(), req, rec, "oracle.control")
+	s.check(req.Context(), req, rec, "health")
+	assert.Empty(t, logs.String(), "the mock's own answers are not checked")
+}
+
+func TestMoveLink(t *testing.T) {
+	tests := []struct{ href, want string }{
+		{"http://oracle.com:9020/process/api/v1/tasks/old-id", "https://m.test/process/api/v1/tasks/new%20id"},
+		{"http://oracle.com:9020/process/api/v1/tasks/old-id/comments", "https://m.test/process/api/v1/tasks/new%20id/comments"},
+		{"http://oracle.com:9020/process/api/v1/tasks", "https://m.test/process/api/v1/tasks"},
+		{"/ic/process/api/v1/tasks/", "https://m.test/process/api/v1/tasks/"},
+	}
+	for _, tt := range tests {
+		got, ok := moveLink(tt.href, "new id", "https://m.test")
+		assert.True(t, ok, tt.href)
+		assert.Equal(t, tt.want, got, tt.href)
+	}
+	_, ok := moveLink("https://docs.example.com/help", "x", "https://m.test")
+	assert.False(t, ok)
+}
+
+func TestGeneratorError(t *testing.T) {
+	g := fixtures.New()
+	_, err := g.Oracle("x", fixtures.Request{State: "NAPPING"})
+	require.Error(t, err)
+	ce, ok := errors.AsType[*controlError](generatorError(err))
+	require.True(t, ok)
+	assert.True(t, strings.HasPrefix(ce.msg, "Prefer: "), ce.msg)
+	assert.NotContains(t, ce.msg, "fixtures:")
+
+	_, err = g.Oracle("a/b", fixtures.Request{})
+	require.Error(t, err)
+	assert.ErrorIs(t, generatorError(err), errUnknownTask)
+
+	other := errors.New("boom")
+	assert.Equal(t, other, generatorError(other))
+}

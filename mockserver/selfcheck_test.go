@@ -1,0 +1,66 @@
+package mockserver_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/taskmock/taskmock/mockserver"
+)
+
+func TestSelfCheckFindsNothing(t *testing.T) {
+	var logs bytes.Buffer
+	s := newServer(t, mockserver.WithSelfCheck(), mockserver.WithRequireAuth(), mockserver.WithErrorRate(0.3),
+		mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	tok := []string{"Authorization", "Bearer t"}
+	var requests []*http.Request
+	add := func(method, target, body string, headers ...string) {
+		var req *http.Request
+		if body != "" {
+			req = httptest.NewRequest(method, target, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else {
+			req = httptest.NewRequest(method, target, nil)
+		}
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		requests = append(requests, req)
+	}
+	for _, f := range []string{"json", "pjson", "html", "", "xml"} {
+		add("GET", esriURL(esriQuery(f, "token", "t")), "")
+		add("GET", esriURL(esriQuery(f, "token", "t", "callback", "cb")), "")
+		add("GET", esriURL(esriQuery(f, "token", "t", "callback", "alert(1)//")), "")
+		add("GET", esriURL(esriQuery(f)), "")
+		add("GET", esriURL(esriQuery(f, "token", "expired")), "")
+		add("GET", esriURL(esriQuery(f, "token", "t", "taskGroupJobId", "")), "")
+		for _, code := range []string{"400", "403", "404", "498", "499", "500", "-2147211775", "bad"} {
+			add("GET", esriURL(esriQuery(f, "token", "t", "__code", code)), "")
+		}
+		add("POST", "http://mock.test"+mockserver.EsriPath, esriQuery(f, "token", "t").Encode())
+	}
+	for _, id := range []string{taskID, "x", "%20"} {
+		add("GET", oracleURL(id, url.Values{"totalResultsGrouped": {"true"}}), "", tok...)
+		add("GET", oracleURL(id, nil), "")
+		add("GET", oracleURL(id, nil), "", "Authorization", "Bearer expired")
+		for _, code := range []string{"401", "404", "429", "500", "503", "400"} {
+			add("GET", oracleURL(id, nil), "", "Authorization", "Bearer t", "Prefer", "code="+code)
+		}
+		add("GET", oracleURL(id, nil), "", "Authorization", "Bearer t", "Prefer", "state=ASSIGNED, example=seed")
+		add("DELETE", oracleURL(id, nil), "")
+		add("OPTIONS", oracleURL(id, nil), "", "Origin", "http://a.example", "Access-Control-Request-Method", "GET")
+	}
+	for range 3 {
+		for _, req := range requests {
+			s.ServeHTTP(httptest.NewRecorder(), req.Clone(req.Context()))
+		}
+	}
+	assert.NotContains(t, logs.String(), "self-check")
+	assert.Contains(t, logs.String(), "msg=request", "the requests were logged")
+}

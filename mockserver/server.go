@@ -1,0 +1,277 @@
+package mockserver
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/fixtures"
+	"github.com/taskmock/taskmock/specs"
+)
+
+// Paths the mock answers or advertises.
+const (
+	// EsriPath is the getTask path the mock advertises, the reference page's
+	// example with the service SampleService. Any path that ends in the
+	// operation's suffix (/TopographicProductionServer/workflows/tasks/getTask)
+	// is answered the same way, since deployments differ in their prefix.
+	EsriPath = "/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask"
+	// OraclePrefix is the path of an Oracle task without its id.
+	OraclePrefix = "/process/api/v1/tasks/"
+	// HealthPath answers {"status":"ok"} to GET.
+	HealthPath = "/__taskmock/health"
+)
+
+// The ids of the vendors' reference pages, for examples and printed URLs.
+const (
+	ExampleTaskGroupJobID  = "A031377A-E3C5-4C1A-A081-56285228A3A3"
+	ExampleTaskOperationID = "F6208AD7-D10C-4E1C-AB8A-6CA429AD559C"
+	ExampleOracleTaskID    = "1f15bc3a-5948-11ef-873e-0242ac15001b"
+)
+
+// DefaultSeed is the seed of a Server built without WithSeed: the
+// generator's default, so that the mock and "taskmock fixtures" agree.
+const DefaultSeed uint64 = 1
+
+// maxFormBytes limits the form-encoded body of an Esri POST.
+const maxFormBytes = 1 << 20
+
+//go:embed examples/*.json
+var exampleFiles embed.FS
+
+// Server is the mock of both task APIs, an http.Handler. Build one with
+// New; it is safe for concurrent use. Its answers depend on the request
+// alone, in any number and order, but for the chaos options (WithLatency,
+// WithErrorRate, WithRateLimit), the admin API (WithAdmin) and the polls of
+// Prefer: scenario=progress.
+type Server struct {
+	seed     uint64
+	clock    func() time.Time
+	log      *slog.Logger
+	auth     authConfig
+	cors     corsConfig
+	optErrs  []error
+	esriPath string // the operation's path suffix
+	seeds    seedExamples
+	gen      *fixtures.Generator
+	page     *template.Template
+	chaos    chaos
+
+	selfCheck   bool
+	validator   *contract.Validator
+	fixtureDirs []string
+	store       *store
+	admin       bool
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithSeed sets the seed of generated tasks (default DefaultSeed). Two
+// servers with the same seed and clock answer the same bytes for the same
+// request.
+func WithSeed(seed uint64) Option { return func(s *Server) { s.seed = seed } }
+
+// WithClock sets the generation anchor: the "now" of every task, read once
+// per request. The default is the start of the current UTC day when New
+// runs, so tasks stay the same across requests and restarts within a day;
+// pass a function that returns a fixed time to pin them for good.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) {
+		if now == nil {
+			s.optErrs = append(s.optErrs, errors.New("WithClock: nil clock"))
+			return
+		}
+		s.clock = now
+	}
+}
+
+// WithLogger makes the server log one line per request at level Info:
+// method, path, status, the response chosen (such as "esri.task" or
+// "oracle.404") and latency. Query strings, forms and headers are never
+// logged, since they may hold tokens. By default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Server) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
+// New returns a Server configured by opts, with the fixtures of
+// WithFixtures loaded and validated. An error means an option is invalid
+// (such as a malformed CORS origin), or a fixture file is: then it joins
+// one error per file, each naming the file and its violations.
+func New(opts ...Option) (*Server, error) {
+	api, err := specs.Get(string(specs.Esri))
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+	s := &Server{
+		seed:     DefaultSeed,
+		log:      slog.New(slog.DiscardHandler),
+		esriPath: api.OperationPath,
+		cors:     corsConfig{any: true},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.clock == nil {
+		day := time.Now().UTC().Truncate(24 * time.Hour)
+		s.clock = func() time.Time { return day }
+	}
+	if err := s.cors.compile(); err != nil {
+		s.optErrs = append(s.optErrs, err)
+	}
+	if len(s.optErrs) > 0 {
+		return nil, fmt.Errorf("mockserver: %w", errors.Join(s.optErrs...))
+	}
+	if s.seeds, err = loadSeeds(); err != nil {
+		return nil, fmt.Errorf("mockserver: embedded examples: %w", err)
+	}
+	s.gen = fixtures.New(fixtures.WithSeed(s.seed), fixtures.WithClock(s.clock))
+	s.chaos.init(s.seed)
+	s.store = newStore()
+	if s.selfCheck || s.admin || len(s.fixtureDirs) > 0 {
+		if s.validator, err = contract.New(); err != nil {
+			return nil, fmt.Errorf("mockserver: validator: %w", err)
+		}
+	}
+	if err := s.loadFixtures(); err != nil {
+		return nil, err
+	}
+	if s.page, err = parsePage(); err != nil {
+		return nil, fmt.Errorf("mockserver: HTML template: %w", err)
+	}
+	return s, nil
+}
+
+// ServeHTTP answers one request of either API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	if s.selfCheck {
+		rec.body = &bytes.Buffer{}
+	}
+	response := s.route(rec, r)
+	if s.selfCheck {
+		s.check(r.Context(), r, rec, response)
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status),
+		slog.String("response", response),
+		slog.Duration("latency", time.Since(start)),
+	)
+}
+
+// route dispatches the request and returns the name of the response it
+// chose, for the log.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) string {
+	path := r.URL.Path
+	switch {
+	case path == HealthPath:
+		return s.serveHealth(w, r)
+	case s.admin && strings.HasPrefix(path, AdminPrefix):
+		return s.serveAdmin(w, r)
+	case strings.HasSuffix(path, s.esriPath):
+		return s.serveEsri(w, r)
+	}
+	if id, ok := oracleID(r.URL); ok {
+		return s.serveOracle(w, r, id)
+	}
+	s.cors.headers(w.Header(), r)
+	writeJSON(w, http.StatusNotFound, map[string]string{
+		"error":  "no route",
+		"detail": "taskmock answers getTask at any path ending in " + s.esriPath + ", " + OraclePrefix + "{id} and " + HealthPath,
+	})
+	return "route.404"
+}
+
+// oracleID returns the {id} of an Oracle task path: one non-empty segment
+// after OraclePrefix.
+func oracleID(u *url.URL) (string, bool) {
+	rest, ok := strings.CutPrefix(u.EscapedPath(), OraclePrefix)
+	if !ok || rest == "" || strings.Contains(rest, "/") {
+		return "", false
+	}
+	id, err := url.PathUnescape(rest)
+	if err != nil || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) string {
+	s.cors.headers(w.Header(), r)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
+		return "health.405"
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return "health"
+}
+
+// writeBody writes a complete response.
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeJSON writes v as compact JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := jsonMarshal(v, "")
+	if err != nil {
+		http.Error(w, "taskmock: cannot encode the response", http.StatusInternalServerError)
+		return
+	}
+	writeBody(w, status, contentTypeJSON, b)
+}
+
+const (
+	contentTypeJSON = "application/json; charset=utf-8"
+	contentTypeJS   = "application/javascript; charset=utf-8"
+	contentTypeHTML = "text/html; charset=utf-8"
+)
+
+// recorder remembers the status written, for the log, and with body a copy
+// of the body, for the self-check.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   *bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if r.body != nil {
+		r.body.Write(b)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
