@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -440,4 +442,71 @@ func TestServeInvalidFixtures(t *testing.T) {
 	err = runServe(context.Background(), []string{"--fixtures", filepath.Join(dir, "missing")}, &stdout, &stderr)
 	assert.Equal(t, ExitUsage, ExitCode(err))
 	assert.Equal(t, "taskmock serve: --fixtures "+filepath.Join(dir, "missing")+": not a directory\n", stderr.String())
+}
+
+// TestServeChildProcess is not a test of its own: it is the server process
+// started by TestServeDeterministicAcrossProcesses, run when
+// TASKMOCK_SERVE_CHILD is set.
+func TestServeChildProcess(t *testing.T) {
+	if os.Getenv("TASKMOCK_SERVE_CHILD") == "" {
+		t.Skip("run as a child process only")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	args := strings.Fields(os.Getenv("TASKMOCK_SERVE_CHILD"))
+	if err := runServe(ctx, args, os.Stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startServeProcess runs taskmock serve in a process of its own (this test
+// binary, re-executed) and returns its base URL.
+func startServeProcess(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChildProcess$")
+	cmd.Env = append(os.Environ(), "TASKMOCK_SERVE_CHILD="+strings.Join(args, " "))
+	out := &syncBuffer{}
+	cmd.Stdout = out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			assert.NoError(t, err, "the server process exits cleanly on SIGTERM")
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("the server process did not stop on SIGTERM")
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningLine.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the server process printed no address; stdout: %q", out.String())
+	return ""
+}
+
+// TestServeDeterministicAcrossProcesses: two server processes with the same
+// seed and clock give the same bytes for the same ids.
+func TestServeDeterministicAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two processes")
+	}
+	args := []string{"--addr", "127.0.0.1:0", "--seed", "4242", "--now", "2026-05-06T07:08:09Z"}
+	one, two := startServeProcess(t, args...), startServeProcess(t, args...)
+	for _, p := range []string{
+		"/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask?f=pjson&taskGroupJobId=A031377A-E3C5-4C1A-A081-56285228A3A3&taskOperationId=F6208AD7-D10C-4E1C-AB8A-6CA429AD559C",
+		"/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b",
+	} {
+		_, _, a, _ := fetch(t, apiOf(p), one+p)
+		_, _, b, _ := fetch(t, apiOf(p), two+p)
+		b = bytes.ReplaceAll(b, []byte(two), []byte(one)) // Oracle links carry each server's port
+		assert.Equal(t, string(a), string(b), p)
+		assert.NotEmpty(t, a)
+	}
 }
