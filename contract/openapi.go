@@ -180,18 +180,17 @@ func (sh *shape) undeclared(data any, ptr string, add func(ptr, name string)) {
 	}
 	switch v := data.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		// Map order is random: the caller sorts what it is handed.
+		for k, val := range v {
 			child, ok := sh.props[k]
 			if !ok {
 				add(ptr+"/"+escapePointer(k), k)
 				continue
 			}
-			child.undeclared(v[k], ptr+"/"+escapePointer(k), add)
+			if child.open {
+				continue
+			}
+			child.undeclared(val, ptr+"/"+escapePointer(k), add)
 		}
 	case []any:
 		if sh.items == nil {
