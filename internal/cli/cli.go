@@ -98,6 +98,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the mock server of both APIs (127.0.0.1:4010)", serveUsage, func(e *env, args []string) error { return e.serve(args) }},
 		{"validate", "check recorded responses against the contracts", validateUsage, runValidate},
+		{"check", "request tasks from a real server and check the answers", checkUsage, runCheck},
+		{"proxy", "forward to a real server, validating and recording its answers", proxyUsage, runProxy},
 		{"fixtures", "write realistic fake tasks, the same bytes for the same flags", fixturesUsage, func(e *env, args []string) error { return e.fixtures(args) }},
 		{"specs", "list, show or export the embedded OpenAPI documents", specsUsage, runSpecs},
 		{"version", "print the version of taskmock", versionUsage, runVersion},

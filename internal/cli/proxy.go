@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/taskmock/taskmock/proxy"
+)
+
+// The limits of the HTTP server of taskmock proxy. The write timeout is
+// longer than serve's: it covers the real server's answer.
+const (
+	proxyReadHeaderTimeout = 5 * time.Second
+	proxyReadTimeout       = 30 * time.Second
+	proxyWriteTimeout      = 2 * time.Minute
+	proxyIdleTimeout       = 60 * time.Second
+	proxyMaxHeaderBytes    = 64 << 10
+	proxyMaxRequestBody    = 10 << 20
+	// proxyUpstreamTimeout bounds the wait for the real server's headers.
+	proxyUpstreamTimeout = 60 * time.Second
+	proxyShutdownGrace   = 10 * time.Second
+)
+
+// defaultProxyAddr is where taskmock proxy listens by default: loopback
+// only, beside serve's port.
+const defaultProxyAddr = "127.0.0.1:4011"
+
+func proxyUsage() string {
+	return `Usage:
+  taskmock proxy --target URL [flags]
+
+Proxy forwards every request to a real server of the task APIs and
+validates each response of the two operations (Esri getTask, Oracle GET
+/process/api/v1/tasks/{id}) as "taskmock validate" would; other paths pass
+through untouched. Point a client or a frontend at the proxy instead of
+the server.
+
+Each checked response gets a ` + proxy.HeaderViolations + ` header ("none", or the
+counts and the first violations), and each violation is logged on standard
+error. In enforce mode, a response that fails the contract is replaced by
+a 502 whose JSON body lists the violations; a documented error answer (an
+Oracle 401 or 404, an ArcGIS error envelope) is passed on when nothing else
+is wrong with it.
+
+With --record DIR, every exchange of the two operations is appended to
+DIR/` + proxy.HARName + ` (HAR 1.2, read by "taskmock validate DIR/` + proxy.HARName + `"), and each
+task body that conforms is written as DIR/esri-ID.json or DIR/oracle-ID.json,
+which "taskmock serve --fixtures DIR" serves. Credentials are redacted in
+every recorded file: the Authorization, X-Esri-Authorization,
+Proxy-Authorization and Cookie headers, Set-Cookie, the token parameter of
+the query and of a form body, and their values wherever they appear.
+
+Flags:
+  --target URL       the real server: http or https, with an optional path
+                     prefix that is put before every request's path (required)
+  --addr HOST:PORT   the address to listen on (default ` + defaultProxyAddr + `); port 0
+                     picks a free port, printed on start
+  --mode MODE        ` + choices(proxy.Modes()) + ` (default report)
+  --strict           undocumented properties are errors, and a warning fails
+                     a response (default false)
+  --record DIR       record the exchanges and the task bodies into DIR
+  --anonymize        with --record: replace personal names, user ids and
+                     e-mail addresses in the recorded bodies, the same real
+                     value by the same fake one, keeping each task valid
+  --max-body BYTES   the largest response body checked; a larger one passes
+                     unchecked and says so (default ` + strconv.Itoa(proxy.DefaultMaxBody) + `)
+  --log-format FORMAT  text or json (default text)
+
+Examples:
+  taskmock proxy --target https://gis.example.com/server/rest/services/Prod
+  taskmock proxy --target https://opa.example.com --mode enforce
+  taskmock proxy --target https://opa.example.com --record recorded --anonymize
+  taskmock serve --fixtures recorded
+
+Exit codes:
+  0  stopped by an interrupt
+  2  usage error, or the address cannot be listened on
+`
+}
+
+func runProxy(e *env, args []string) error {
+	const cmd = "taskmock proxy"
+	fs := newFlagSet("proxy")
+	target := fs.String("target", "", "")
+	addr := fs.String("addr", defaultProxyAddr, "")
+	mode := fs.String("mode", string(proxy.ModeReport), "")
+	strict := fs.Bool("strict", false, "")
+	record := fs.String("record", "", "")
+	anonymize := fs.Bool("anonymize", false, "")
+	maxBody := fs.Int64("max-body", proxy.DefaultMaxBody, "")
+	logFormat := fs.String("log-format", logFormatText, "")
+	pos, help, err := e.parse(fs, cmd, proxyUsage, args)
+	if err != nil || help {
+		return err
+	}
+	if len(pos) > 0 {
+		return e.usageFail(cmd, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if *target == "" {
+		return e.usageFail(cmd, errors.New("--target is required: the URL of the real server"))
+	}
+	tu, err := url.Parse(*target)
+	if err != nil || (tu.Scheme != "http" && tu.Scheme != "https") || tu.Host == "" {
+		return e.usageFail(cmd, fmt.Errorf("--target must be an http or https URL, got %q", shownTarget(*target)))
+	}
+	if !slices.Contains(proxy.Modes(), proxy.Mode(*mode)) {
+		return e.usageFail(cmd, fmt.Errorf("--mode must be %s, got %q", choices(proxy.Modes()), *mode))
+	}
+	if *anonymize && *record == "" {
+		return e.usageFail(cmd, errors.New("--anonymize needs --record DIR"))
+	}
+	if *maxBody < 1 {
+		return e.usageFail(cmd, fmt.Errorf("--max-body must be positive, got %d", *maxBody))
+	}
+	formats := []string{logFormatText, logFormatJSON}
+	if !slices.Contains(formats, *logFormat) {
+		return e.usageFail(cmd, fmt.Errorf("--log-format must be %s, got %q", choices(formats), *logFormat))
+	}
+	var handler slog.Handler = slog.NewTextHandler(e.stderr, nil)
+	if *logFormat == logFormatJSON {
+		handler = slog.NewJSONHandler(e.stderr, nil)
+	}
+	logger := slog.New(handler)
+
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = proxyUpstreamTimeout
+	defer tr.CloseIdleConnections()
+	opts := []proxy.Option{proxy.WithMode(proxy.Mode(*mode)), proxy.WithStrict(*strict), proxy.WithLogger(logger),
+		proxy.WithTransport(tr), proxy.WithMaxBody(*maxBody)}
+	var rec *proxy.Recorder
+	if *record != "" {
+		var ropts []proxy.RecordOption
+		if *anonymize {
+			ropts = append(ropts, proxy.Anonymize())
+		}
+		if rec, err = proxy.NewRecorder(*record, ropts...); err != nil {
+			return e.fail(cmd, ExitUsage, errors.New(strings.TrimPrefix(err.Error(), "proxy: ")))
+		}
+		opts = append(opts, proxy.WithRecorder(rec))
+	}
+	p, err := proxy.New(*target, opts...)
+	if err != nil {
+		return e.usageFail(cmd, errors.New(strings.TrimPrefix(err.Error(), "proxy: ")))
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return e.fail(cmd, ExitUsage, serveListenError(*addr, err))
+	}
+	srv := &http.Server{
+		Handler:           http.MaxBytesHandler(p, proxyMaxRequestBody),
+		ReadHeaderTimeout: proxyReadHeaderTimeout,
+		ReadTimeout:       proxyReadTimeout,
+		WriteTimeout:      proxyWriteTimeout,
+		IdleTimeout:       proxyIdleTimeout,
+		MaxHeaderBytes:    proxyMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	base := "http://" + serveHost(ln.Addr())
+	var b strings.Builder
+	fmt.Fprintf(&b, "taskmock proxy: listening on %s (to %s, mode %s)\n", base, shownTarget(*target), *mode)
+	if rec != nil {
+		fmt.Fprintf(&b, "Recording into %s (%s and the task bodies", *record, proxy.HARName)
+		if *anonymize {
+			b.WriteString(", anonymized")
+		}
+		b.WriteString(")\n")
+	}
+	b.WriteString("Stop with Ctrl+C.\n")
+	if err := e.print(b.String()); err != nil {
+		_ = srv.Close()
+		return err
+	}
+
+	select {
+	case err := <-served:
+		return e.fail(cmd, ExitUsage, fmt.Errorf("serving on %s: %w", base, err))
+	case <-e.ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("grace", proxyShutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), proxyShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("requests still in flight were cut", slog.String("error", err.Error()))
+		_ = srv.Close()
+	}
+	<-served
+	if rec != nil {
+		if err := rec.Err(); err != nil {
+			logger.Warn("the recording is incomplete", slog.String("error", err.Error()))
+		}
+		logger.Info("recorded", slog.Int("exchanges", rec.Len()), slog.String("dir", *record))
+	}
+	return nil
+}
+
+// runProxyCmd runs taskmock proxy until ctx is done.
+func runProxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
+	return runProxy(e, args)
+}
+
+// shownTarget is the target as printed: without credentials or query.
+func shownTarget(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}

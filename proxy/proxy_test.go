@@ -1,0 +1,286 @@
+package proxy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/mockserver"
+	"github.com/taskmock/taskmock/mockserver/mockservertest"
+	"github.com/taskmock/taskmock/proxy"
+)
+
+const oracleID = mockserver.ExampleOracleTaskID
+
+// seed reads a vendor example, with old replaced by new when old is set.
+func seed(t *testing.T, name, old, new string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "contract", "testdata", "seeds", name))
+	require.NoError(t, err)
+	if old != "" {
+		require.Contains(t, string(b), old)
+		b = []byte(strings.Replace(string(b), old, new, 1))
+	}
+	return b
+}
+
+// fixed serves body as JSON at every path.
+func fixed(t *testing.T, status int, body []byte) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// front starts a proxy to target.
+func front(t *testing.T, target string, opts ...proxy.Option) *httptest.Server {
+	t.Helper()
+	p, err := proxy.New(target, opts...)
+	require.NoError(t, err)
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, u string, header http.Header) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	require.NoError(t, err)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, b
+}
+
+func TestProxyModes(t *testing.T) {
+	drift := fixed(t, 200, seed(t, "oracle-get-task-example.json", `"state": "COMPLETED"`, `"state": "FINISHED"`))
+	good := mockservertest.NewServer(t)
+	other := fixed(t, 200, []byte(`{"anything": "goes"}`))
+	unauthorized := fixed(t, 401, []byte(`{"title": "Unauthorized"}`))
+
+	tests := []struct {
+		name       string
+		target     string
+		mode       proxy.Mode
+		path       string
+		status     int
+		violations string // a part of the header; "" for no header
+		body       string // a part of the body
+	}{
+		{"report conforming", good.URL, proxy.ModeReport, "/process/api/v1/tasks/" + oracleID, 200, "none", oracleID},
+		{"report drift", drift.URL, proxy.ModeReport, "/process/api/v1/tasks/" + oracleID, 200, "1 error, 0 warnings: error schema-enum /state", `"FINISHED"`},
+		{"enforce drift", drift.URL, proxy.ModeEnforce, "/process/api/v1/tasks/" + oracleID, 502, "schema-enum /state", `"rule": "schema-enum"`},
+		{"enforce conforming", good.URL, proxy.ModeEnforce, "/process/api/v1/tasks/" + oracleID, 200, "none", oracleID},
+		{"enforce documented error passes", unauthorized.URL, proxy.ModeEnforce, "/process/api/v1/tasks/1", 401,
+			"1 error, 0 warnings: error error-response status", "Unauthorized"},
+		{"other path untouched", other.URL, proxy.ModeEnforce, "/process/api/v1/users/1", 200, "", `{"anything": "goes"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := front(t, tt.target, proxy.WithMode(tt.mode))
+			res, body := get(t, srv.URL+tt.path, nil)
+			assert.Equal(t, tt.status, res.StatusCode)
+			if tt.violations == "" {
+				assert.Empty(t, res.Header.Values(proxy.HeaderViolations))
+			} else {
+				assert.Contains(t, res.Header.Get(proxy.HeaderViolations), tt.violations)
+			}
+			assert.Contains(t, string(body), tt.body)
+		})
+	}
+}
+
+func TestProxyEsriPostAndUpstreamDown(t *testing.T) {
+	mock := mockservertest.NewServer(t, mockserver.WithRequireAuth())
+	srv := front(t, mock.URL, proxy.WithMode(proxy.ModeEnforce))
+	form := url.Values{"f": {"json"}, "taskGroupJobId": {mockserver.ExampleTaskGroupJobID},
+		"taskOperationId": {mockserver.ExampleTaskOperationID}, "token": {"a-token"}}
+	res, err := http.PostForm(srv.URL+mockserver.EsriPath, form)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, "none", res.Header.Get(proxy.HeaderViolations))
+	assert.Contains(t, string(body), mockserver.ExampleTaskOperationID)
+
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	srv = front(t, down.URL)
+	res, _ = get(t, srv.URL+"/process/api/v1/tasks/1", nil)
+	assert.Equal(t, http.StatusBadGateway, res.StatusCode)
+}
+
+// TestProxyRecordRoundTrip records through the proxy, serves the recording
+// with the mock's fixtures, gets the same bodies back, and finds no
+// credential in any recorded file.
+func TestProxyRecordRoundTrip(t *testing.T) {
+	const (
+		queryToken = "query-token-0x1111"
+		formToken  = "form-token-0x2222"
+		bearer     = "bearer-0x3333"
+		esriBearer = "esri-bearer-0x4444"
+		cookie     = "cookie-0x5555"
+		setCookie  = "set-cookie-0x6666"
+	)
+	mock := mockservertest.NewServer(t, mockserver.WithRequireAuth())
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "session="+setCookie+"; HttpOnly")
+		r.Host = strings.TrimPrefix(mock.URL, "http://")
+		mock.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(upstream.Close)
+	dir := t.TempDir()
+	rec, err := proxy.NewRecorder(dir)
+	require.NoError(t, err)
+	srv := front(t, upstream.URL, proxy.WithRecorder(rec))
+
+	esriQ := url.Values{"f": {"json"}, "taskGroupJobId": {mockserver.ExampleTaskGroupJobID},
+		"taskOperationId": {mockserver.ExampleTaskOperationID}, "token": {queryToken}}
+	hdr := http.Header{"X-Esri-Authorization": {"Bearer " + esriBearer}, "Cookie": {"session=" + cookie}}
+	res, esriBody := get(t, srv.URL+mockserver.EsriPath+"?"+esriQ.Encode(), hdr)
+	require.Equal(t, 200, res.StatusCode)
+	require.Equal(t, "none", res.Header.Get(proxy.HeaderViolations))
+
+	form := url.Values{"f": {"json"}, "taskGroupJobId": {mockserver.ExampleTaskGroupJobID},
+		"taskOperationId": {"0B1F0F4E-7A9A-4E55-9C1E-3D2A1B4C5D6E"}, "token": {formToken}}
+	res, err = http.PostForm(srv.URL+mockserver.EsriPath, form)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, 200, res.StatusCode)
+
+	res, oracleBody := get(t, srv.URL+"/process/api/v1/tasks/"+oracleID, http.Header{"Authorization": {"Bearer " + bearer}})
+	require.Equal(t, 200, res.StatusCode)
+	require.Equal(t, "none", res.Header.Get(proxy.HeaderViolations))
+	require.NoError(t, rec.Err())
+	assert.Equal(t, 3, rec.Len())
+
+	// No credential in any file.
+	files, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name())
+		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		require.NoError(t, err)
+		for _, s := range []string{queryToken, formToken, bearer, esriBearer, cookie, setCookie} {
+			assert.NotContains(t, string(b), s, f.Name())
+		}
+	}
+	assert.ElementsMatch(t, []string{proxy.HARName, "esri-" + mockserver.ExampleTaskOperationID + ".json",
+		"esri-0B1F0F4E-7A9A-4E55-9C1E-3D2A1B4C5D6E.json", "oracle-" + oracleID + ".json"}, names)
+	har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+	require.NoError(t, err)
+	assert.Contains(t, string(har), `"name": "token",`)
+	assert.Contains(t, string(har), proxy.Redacted)
+
+	// The HAR is read by the validator's loader, every entry conforming.
+	v, err := contract.New()
+	require.NoError(t, err)
+	var items int
+	_, err = contract.Walk(filepath.Join(dir, proxy.HARName), contract.LoadOptions{}, func(it contract.Item) error {
+		items++
+		assert.Empty(t, v.Validate(it.Exchange).Violations, it.Source)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 3, items)
+
+	// The mock serves the recording: the same bodies.
+	replay := mockservertest.NewServer(t, mockserver.WithFixtures(dir))
+	res, again := get(t, replay.EsriURL(mockserver.ExampleTaskGroupJobID, mockserver.ExampleTaskOperationID), nil)
+	require.Equal(t, 200, res.StatusCode)
+	assert.JSONEq(t, string(esriBody), string(again))
+	res, again = get(t, replay.OracleURL(oracleID), nil)
+	require.Equal(t, 200, res.StatusCode)
+	assert.JSONEq(t, strings.ReplaceAll(string(oracleBody), mock.URL, replay.URL), string(again))
+}
+
+func TestProxyAnonymize(t *testing.T) {
+	body := seed(t, "oracle-get-task-example.json", `"title": "User task V1"`, `"title": "User task V1 for hael (hael@corp.example.org)"`)
+	upstream := fixed(t, 200, body)
+	dir := t.TempDir()
+	rec, err := proxy.NewRecorder(dir, proxy.Anonymize())
+	require.NoError(t, err)
+	srv := front(t, upstream.URL, proxy.WithRecorder(rec))
+	res, got := get(t, srv.URL+"/process/api/v1/tasks/"+oracleID, nil)
+	require.Equal(t, 200, res.StatusCode)
+	assert.JSONEq(t, string(body), string(got), "the client gets the real body")
+	require.NoError(t, rec.Err())
+
+	b, err := os.ReadFile(filepath.Join(dir, "oracle-"+oracleID+".json"))
+	require.NoError(t, err)
+	for _, real := range []string{"hael", "wake", "ssaInstanceAdmin", "corp.example.org",
+		"077acfe8-fc17-4ceb-8216-e03286aab802", "20c0862f-fd35-40ca-a70d-03d0faac45a9"} {
+		assert.NotContains(t, string(b), real)
+	}
+	var task struct {
+		Title     string `json:"title"`
+		CreatedBy struct{ ID, Name string }
+		FromUser  struct{ ID, Name string }
+		Reason    struct {
+			User           struct{ Name string }
+			CandidateUsers []struct{ ID, Name string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &task))
+	assert.Equal(t, task.CreatedBy, task.FromUser, "the same real user maps to the same fake one")
+	assert.Equal(t, task.CreatedBy.ID, task.Reason.CandidateUsers[2].ID)
+	assert.Equal(t, "System", task.Reason.User.Name)
+	assert.Contains(t, task.Title, "for "+task.Reason.CandidateUsers[0].Name+" (user1@example.com)")
+
+	// Still a valid task: the mock loads it.
+	_ = mockservertest.NewServer(t, mockserver.WithFixtures(dir))
+	har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+	require.NoError(t, err)
+	assert.NotContains(t, string(har), "ssaInstanceAdmin")
+}
+
+// TestProxyLogsNoSecret plays a server that echoes the token in its error
+// message: neither the log nor the 502 of enforce mode quotes it.
+func TestProxyLogsNoSecret(t *testing.T) {
+	const token = "echoed-token-0x9999"
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"error": {"code": 498, "message": "Invalid token %s"}, "extra": 1}`, r.URL.Query().Get("token"))
+	}))
+	t.Cleanup(echo.Close)
+	var logs bytes.Buffer
+	srv := front(t, echo.URL, proxy.WithMode(proxy.ModeEnforce), proxy.WithStrict(true),
+		proxy.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	res, body := get(t, srv.URL+mockserver.EsriPath+"?f=json&taskGroupJobId=A&taskOperationId=B&token="+token, nil)
+	assert.Equal(t, http.StatusBadGateway, res.StatusCode)
+	assert.Contains(t, logs.String(), "Invalid token REDACTED")
+	assert.NotContains(t, logs.String(), token)
+	assert.NotContains(t, string(body), token)
+	assert.NotContains(t, res.Header.Get(proxy.HeaderViolations), token)
+
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	logs.Reset()
+	srv = front(t, down.URL, proxy.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	res, _ = get(t, srv.URL+mockserver.EsriPath+"?token="+token, nil)
+	assert.Equal(t, http.StatusBadGateway, res.StatusCode)
+	assert.Contains(t, logs.String(), "upstream error")
+	assert.NotContains(t, logs.String(), token)
+}
