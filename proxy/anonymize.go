@@ -61,37 +61,37 @@ func (a *anonymizer) body(b []byte) []byte {
 	defer a.mu.Unlock()
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	v, err := decodeOrdered(dec)
+	if err != nil || dec.More() {
 		return []byte(a.emails(string(b)))
 	}
 	a.collect(v, "")
 	v = a.rewrite(v, "")
-	out, err := json.Marshal(v)
-	if err != nil {
+	var out bytes.Buffer
+	if err := encodeOrdered(&out, v); err != nil {
 		return []byte(a.emails(string(b)))
 	}
-	return out
+	return out.Bytes()
 }
 
 // collect finds identities and maps them first, so that free text met
 // before its identity is rewritten too.
 func (a *anonymizer) collect(v any, key string) {
 	switch x := v.(type) {
-	case map[string]any:
+	case object:
 		if isPerson(x) {
-			if id, ok := x["id"].(string); ok {
+			if id, ok := x.str("id"); ok {
 				a.fakeID(id)
 			}
-			if n, ok := x["name"].(string); ok {
+			if n, ok := x.str("name"); ok {
 				a.fakeName(n)
 			}
 		}
-		if n, ok := x["assignTo"].(string); ok {
+		if n, ok := x.str("assignTo"); ok {
 			a.fakeName(n)
 		}
-		for k, c := range x {
-			a.collect(c, k)
+		for _, m := range x {
+			a.collect(m.val, m.key)
 		}
 	case []any:
 		for _, c := range x {
@@ -100,37 +100,45 @@ func (a *anonymizer) collect(v any, key string) {
 	}
 }
 
-func isPerson(m map[string]any) bool {
-	_, hasID := m["id"]
-	_, hasName := m["name"]
+func isPerson(m object) bool {
+	_, hasID := m.get("id")
+	_, hasName := m.get("name")
 	if !hasID || !hasName {
 		return false
 	}
-	if _, isLink := m["href"]; isLink {
+	if _, isLink := m.get("href"); isLink {
 		return false
 	}
-	t, hasType := m["type"].(string)
+	t, hasType := m.str("type")
 	return !hasType || strings.EqualFold(t, "USER")
+}
+
+// str returns the value of member key when it is a string.
+func (o object) str(key string) (string, bool) {
+	v, _ := o.get(key)
+	s, ok := v.(string)
+	return s, ok
 }
 
 func (a *anonymizer) rewrite(v any, key string) any {
 	switch x := v.(type) {
-	case map[string]any:
+	case object:
 		person := isPerson(x)
-		for k, c := range x {
+		for i, m := range x {
+			k, c := m.key, m.val
 			switch {
 			case person && k == "id":
 				if s, ok := c.(string); ok {
-					x[k] = a.fakeID(s)
+					x[i].val = a.fakeID(s)
 					continue
 				}
 			case person && k == "name", k == "assignTo":
 				if s, ok := c.(string); ok {
-					x[k] = a.fakeName(s)
+					x[i].val = a.fakeName(s)
 					continue
 				}
 			}
-			x[k] = a.rewrite(c, k)
+			x[i].val = a.rewrite(c, k)
 		}
 		return x
 	case []any:
