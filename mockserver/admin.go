@@ -3,7 +3,9 @@ package mockserver
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -37,6 +39,10 @@ const maxTaskBytes = 1 << 20
 // {api} is esri or oracle; {id} is an Oracle task id, or an Esri
 // taskOperationId. A PUT body is a task as "taskmock fixtures" writes it:
 // an Oracle task, or an Esri getTask body.
+//
+// The admin API answers loopback clients only (127.0.0.0/8, ::1, by the
+// connection's remote address): any other client gets 403, even when the
+// server listens on every interface. X-Forwarded-For is not trusted.
 func WithAdmin() Option {
 	return func(s *Server) { s.admin = true }
 }
@@ -58,6 +64,10 @@ type adminViolation struct {
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
 	const methods = "GET, PUT, DELETE, POST, OPTIONS"
+	if !fromLoopback(r.RemoteAddr) {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "detail": "the admin API answers loopback clients only"})
+		return "admin.403"
+	}
 	if r.Method == http.MethodOptions {
 		return s.cors.preflight(w, r, methods)
 	}
@@ -170,4 +180,15 @@ func adminMethod(w http.ResponseWriter, allow string) string {
 	w.Header().Set("Allow", allow)
 	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
 	return "admin.405"
+}
+
+// fromLoopback reports whether remoteAddr (host:port, as http.Request has
+// it) is a loopback address. Anything else, unparsable included, is not.
+func fromLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

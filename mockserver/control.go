@@ -69,11 +69,14 @@ func (c control) label(name string) string {
 // params (which win) for api. Unknown preferences are ignored (RFC 7240).
 func parseControl(api specs.Name, h http.Header, params url.Values) (control, error) {
 	prefs := preferences(h)
-	c := control{fromQuery: map[string]bool{}}
+	var c control
 	for _, name := range controlNames() {
 		value, ok := prefs[name]
 		if vs, inQuery := params["__"+name]; inQuery && len(vs) > 0 {
 			value, ok = vs[0], true
+			if c.fromQuery == nil {
+				c.fromQuery = map[string]bool{}
+			}
 			c.fromQuery[name] = true
 		}
 		if !ok {
@@ -177,8 +180,12 @@ func (c *control) set(api specs.Name, name, value string) error {
 // are folded to lower case; the first instance of a name counts (RFC 7240);
 // parameters after ";" are ignored.
 func preferences(h http.Header) map[string]string {
+	lines := h.Values("Prefer")
+	if len(lines) == 0 {
+		return nil
+	}
 	out := map[string]string{}
-	for _, line := range h.Values("Prefer") {
+	for _, line := range lines {
 		for _, pref := range strings.Split(line, ",") {
 			pref, _, _ = strings.Cut(pref, ";")
 			name, value, _ := strings.Cut(pref, "=")

@@ -75,7 +75,7 @@
 // WithFixtures serves task files (as "taskmock fixtures" writes them, or
 // recorded from a real server) for their ids, validated when New runs.
 // WithAdmin adds an API under /__taskmock/ to store, read, remove and reset
-// tasks while the server runs. WithLatency, WithErrorRate and WithRateLimit
+// tasks while the server runs, for loopback clients only. WithLatency, WithErrorRate and WithRateLimit
 // make the mock slow, failing or throttled, in the vendors' shapes, for
 // resilience tests. WithSelfCheck validates every answer as it is sent and
 // logs any violation.

@@ -33,8 +33,30 @@ const esriMethods = "GET, HEAD, POST, OPTIONS"
 // identifier path such as handleTask or app.tasks.show.
 var callbackName = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]{0,127}$`)
 
-// guid is a GUID in any letter case, with or without braces.
-var guid = regexp.MustCompile(`^(?:\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$`)
+// isGUID reports whether s is a GUID in any letter case, with or without
+// braces: 8-4-4-4-12 hexadecimal digits.
+func isGUID(s string) bool {
+	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
+		s = s[1:37]
+	}
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // esriError is an ArcGIS REST error.
 type esriError struct {
@@ -205,6 +227,7 @@ func (s *Server) serveEsri(w http.ResponseWriter, r *http.Request) string {
 	}
 
 	t, err := s.esriTask(r, id, ctl)
+	defer t.release()
 	if err != nil {
 		if ce, ok := errors.AsType[*controlError](err); ok {
 			return s.esriFail(w, out, http.StatusOK, esriErrorFor(400, ce.msg), ce.msg)
@@ -217,7 +240,7 @@ func (s *Server) serveEsri(w http.ResponseWriter, r *http.Request) string {
 	if t.lang != "" {
 		w.Header().Set("Content-Language", t.lang)
 	}
-	if err := s.esriWrite(w, out, http.StatusOK, t.body, nil); err != nil {
+	if err := s.esriWrite(w, out, http.StatusOK, t, nil); err != nil {
 		return s.esriFail(w, out, http.StatusOK, esriErrorFor(500), "")
 	}
 	return "esri." + t.source
@@ -260,10 +283,10 @@ func esriParams(w http.ResponseWriter, r *http.Request) (url.Values, *esriError)
 func esriIDs(params url.Values) (esriID, []string) {
 	id := esriID{taskGroupJobID: params.Get("taskGroupJobId"), taskOperationID: params.Get("taskOperationId")}
 	var bad []string
-	if !guid.MatchString(id.taskGroupJobID) {
+	if !isGUID(id.taskGroupJobID) {
 		bad = append(bad, "taskGroupJobId")
 	}
-	if !guid.MatchString(id.taskOperationID) {
+	if !isGUID(id.taskOperationID) {
 		bad = append(bad, "taskOperationId")
 	}
 	return id, bad
@@ -275,7 +298,7 @@ func (s *Server) esriFail(w http.ResponseWriter, out esriOut, status int, e esri
 	if controlMsg != "" {
 		w.Header().Set("Taskmock-Error", controlMsg)
 	}
-	if err := s.esriWrite(w, out, status, nil, &e); err != nil {
+	if err := s.esriWrite(w, out, status, task{}, &e); err != nil {
 		http.Error(w, "taskmock: cannot encode the response", http.StatusInternalServerError)
 	}
 	if controlMsg != "" {
@@ -285,8 +308,15 @@ func (s *Server) esriFail(w http.ResponseWriter, out esriOut, status int, e esri
 }
 
 // esriWrite writes a task response, or the error e, in out's format.
-func (s *Server) esriWrite(w http.ResponseWriter, out esriOut, status int, resp object, e *esriError) error {
+func (s *Server) esriWrite(w http.ResponseWriter, out esriOut, status int, t task, e *esriError) error {
 	if out.format == "html" {
+		var resp object
+		if e == nil {
+			var err error
+			if resp, err = t.object(); err != nil {
+				return err
+			}
+		}
 		page, err := s.esriPage(out, resp, e)
 		if err != nil {
 			return err
@@ -294,17 +324,22 @@ func (s *Server) esriWrite(w http.ResponseWriter, out esriOut, status int, resp 
 		writeBody(w, status, contentTypeHTML, page)
 		return nil
 	}
-	var v any = resp
+	var b []byte
+	var err error
 	if e != nil {
-		v = e.envelope()
+		b, err = jsonMarshal(e.envelope(), "")
+	} else {
+		b, err = t.compact()
 	}
-	indent := ""
-	if out.format == "pjson" {
-		indent = " " // as ArcGIS indents pjson
-	}
-	b, err := jsonMarshal(v, indent)
 	if err != nil {
 		return err
+	}
+	if out.format == "pjson" {
+		var out bytes.Buffer
+		if err := json.Indent(&out, b, "", " "); err != nil { // as ArcGIS indents pjson
+			return err
+		}
+		b = out.Bytes()
 	}
 	if out.callback == "" {
 		writeBody(w, status, contentTypeJSON, b)

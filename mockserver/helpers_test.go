@@ -107,10 +107,16 @@ func do(t testing.TB, h http.Handler, req *http.Request) answer {
 	return answer{req: req, form: form, status: res.StatusCode, header: res.Header, body: body}
 }
 
-// get sends a GET of target with headers given as name, value pairs.
+// loopbackAddr is the remote address of the tests' requests: a client on
+// the same machine, as the admin API requires.
+const loopbackAddr = "127.0.0.1:49152"
+
+// get sends a GET of target, from loopbackAddr, with headers given as
+// name, value pairs.
 func get(t testing.TB, h http.Handler, target string, headers ...string) answer {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.RemoteAddr = loopbackAddr
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}

@@ -2,11 +2,13 @@ package mockserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -118,4 +120,61 @@ func TestGeneratorError(t *testing.T) {
 
 	other := errors.New("boom")
 	assert.Equal(t, other, generatorError(other))
+}
+
+// TestEncodeTaskIsTheObjectEncoding: the fast path of generated tasks
+// (encodeTask, then json.Indent for pjson) writes the same bytes as the
+// object path (toObject, then jsonMarshal), for both APIs, many ids, seeds
+// and languages, markup in values included.
+func TestEncodeTaskIsTheObjectEncoding(t *testing.T) {
+	for _, seed := range []uint64{1, 7, 4242} {
+		g := fixtures.New(fixtures.WithSeed(seed))
+		for i := range 200 {
+			req := fixtures.Request{Lang: []string{"", "de-DE,de;q=0.9", "fr", "es-ES", "ja"}[i%5], BaseURL: "http://127.0.0.1:4010"}
+			ot, err := g.Oracle(g.OracleIdentity(i), req)
+			require.NoError(t, err)
+			et, err := g.Esri(g.EsriIdentity(i), req)
+			require.NoError(t, err)
+			for _, v := range []any{ot, et} {
+				obj, err := toObject(v)
+				require.NoError(t, err)
+				raw, err := encodeTask(v)
+				require.NoError(t, err)
+				require.NotContains(t, string(raw), `"totalResultsGrouped"`, "serveOracle adds the counts to the object only")
+				want, err := jsonMarshal(obj, "")
+				require.NoError(t, err)
+				require.Equal(t, string(want), string(raw))
+				fast, err := task{raw: raw}.compact()
+				require.NoError(t, err)
+				require.Equal(t, string(want), string(fast))
+
+				wantIndent, err := jsonMarshal(obj, " ")
+				require.NoError(t, err)
+				var indented bytes.Buffer
+				require.NoError(t, json.Indent(&indented, raw, "", " "))
+				require.Equal(t, string(wantIndent), indented.String())
+			}
+		}
+	}
+	markup := map[string]string{"title": `<script>alert("x")</script> & é`, "\u2028": "\u2029"}
+	raw, err := encodeTask(markup)
+	require.NoError(t, err)
+	obj, err := toObject(markup)
+	require.NoError(t, err)
+	want, err := jsonMarshal(obj, "")
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(raw))
+}
+
+func TestIsGUID(t *testing.T) {
+	ref := regexp.MustCompile(`^(?:\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$`)
+	for _, s := range []string{
+		"A031377A-E3C5-4C1A-A081-56285228A3A3", "a031377a-e3c5-4c1a-a081-56285228a3a3", "{A031377A-E3C5-4C1A-A081-56285228A3A3}",
+		"", "{}", "A031377A-E3C5-4C1A-A081-56285228A3A", "A031377A-E3C5-4C1A-A081-56285228A3A3}", "{A031377A-E3C5-4C1A-A081-56285228A3A3",
+		"A031377AXE3C5-4C1A-A081-56285228A3A3", "G031377A-E3C5-4C1A-A081-56285228A3A3", "A031377A-E3C5-4C1A-A081-56285228A3A3\n",
+		"A031377AE3C5-4C1A-A081-56285228A3A3-", "{A031377A-E3C5-4C1A-A081-56285228A3A3}}", "é031377A-E3C5-4C1A-A081-56285228A3A",
+		"((A031377A-E3C5-4C1A-A081-56285228A3A3", "A031377A-E3C5-4C1A-A081-56285228A3A3A031377A-E3C5-4C1A-A081-56285228A3A3",
+	} {
+		assert.Equal(t, ref.MatchString(s), isGUID(s), s)
+	}
 }

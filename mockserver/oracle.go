@@ -121,6 +121,7 @@ func (s *Server) serveOracle(w http.ResponseWriter, r *http.Request, id string) 
 	}
 
 	t, err := s.oracleTask(r, id, baseURL(r), ctl)
+	defer t.release()
 	if err != nil {
 		if _, ok := errors.AsType[*controlError](err); ok {
 			return s.oracleControlFail(w, err)
@@ -130,17 +131,25 @@ func (s *Server) serveOracle(w http.ResponseWriter, r *http.Request, id string) 
 		}
 		return s.oracleFail(w, http.StatusInternalServerError)
 	}
-	body := t.body
-	_, hasCounts := body.get("totalResultsGrouped")
-	switch grouped, _ := strconv.ParseBool(query.Get("totalResultsGrouped")); {
-	case grouped && !hasCounts:
-		if body, err = body.with("totalResultsGrouped", s.countsFor(id)); err != nil {
+	grouped, _ := strconv.ParseBool(query.Get("totalResultsGrouped"))
+	if grouped || t.body != nil { // a generated task never has the counts
+
+		body, err := t.object()
+		if err != nil {
 			return s.oracleFail(w, http.StatusInternalServerError)
 		}
-	case !grouped && hasCounts:
-		body = body.without("totalResultsGrouped") // a stored task recorded with the counts
+		_, hasCounts := body.get("totalResultsGrouped")
+		switch {
+		case grouped && !hasCounts:
+			if body, err = body.with("totalResultsGrouped", s.countsFor(id)); err != nil {
+				return s.oracleFail(w, http.StatusInternalServerError)
+			}
+		case !grouped && hasCounts:
+			body = body.without("totalResultsGrouped") // a stored task recorded with the counts
+		}
+		t.body = body
 	}
-	b, err := jsonMarshal(body, "")
+	b, err := t.compact()
 	if err != nil {
 		return s.oracleFail(w, http.StatusInternalServerError)
 	}

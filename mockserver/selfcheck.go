@@ -15,7 +15,9 @@ import (
 // level Warn with the message "self-check" (there must never be one).
 // Deliberate errors are vendor errors, so the error-response rule is not
 // logged; the mock's own answers (a control it cannot honour, a method not
-// allowed, a body too large) are not checked.
+// allowed, a body too large) are not checked. The contract's schemas are
+// compiled on the first answer checked, not when New runs, so that the
+// server starts at once.
 func WithSelfCheck() Option {
 	return func(s *Server) { s.selfCheck = true }
 }
@@ -52,7 +54,12 @@ func (s *Server) check(ctx context.Context, r *http.Request, rec *recorder, resp
 		}
 		req.URL, req.Form = r.URL.Path, params
 	}
-	rep := s.validator.Validate(contract.Exchange{API: api, Request: req, Status: rec.status, Header: rec.Header(), Body: rec.body.Bytes()})
+	validator, err := contractValidator()
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "self-check", slog.String("error", err.Error()))
+		return
+	}
+	rep := validator.Validate(contract.Exchange{API: api, Request: req, Status: rec.status, Header: rec.Header(), Body: rec.body.Bytes()})
 	for _, v := range rep.Violations {
 		if v.Rule == contract.RuleErrorResponse {
 			continue

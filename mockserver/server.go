@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/taskmock/taskmock/contract"
@@ -66,7 +68,6 @@ type Server struct {
 	chaos    chaos
 
 	selfCheck   bool
-	validator   *contract.Validator
 	fixtureDirs []string
 	store       *store
 	admin       bool
@@ -140,8 +141,10 @@ func New(opts ...Option) (*Server, error) {
 	s.gen = fixtures.New(fixtures.WithSeed(s.seed), fixtures.WithClock(s.clock))
 	s.chaos.init(s.seed)
 	s.store = newStore()
-	if s.selfCheck || s.admin || len(s.fixtureDirs) > 0 {
-		if s.validator, err = contract.New(); err != nil {
+	// Compiling the schemas takes longer than the rest of start-up: the
+	// fixtures need it now, the admin API and the self-check on first use.
+	if len(s.fixtureDirs) > 0 {
+		if _, err := contractValidator(); err != nil {
 			return nil, fmt.Errorf("mockserver: validator: %w", err)
 		}
 	}
@@ -153,6 +156,11 @@ func New(opts ...Option) (*Server, error) {
 	}
 	return s, nil
 }
+
+// contractValidator returns the validator of the fixtures, the admin API's
+// PUTs and the self-check, built on first use and shared by every Server
+// (a contract.Validator is safe for concurrent use and never changes).
+var contractValidator = sync.OnceValues(func() (*contract.Validator, error) { return contract.New() })
 
 // ServeHTTP answers one request of either API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -227,7 +235,7 @@ func writeBody(w http.ResponseWriter, status int, contentType string, body []byt
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

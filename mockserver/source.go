@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/taskmock/taskmock/fixtures"
 	"github.com/taskmock/taskmock/specs"
@@ -63,11 +64,69 @@ type esriID struct {
 // seedLang is the language of the seed examples.
 const seedLang = "en"
 
-// A task and where it came from.
+// A task and where it came from. A generated task comes as raw, the
+// compact JSON encoding/json writes for it, and is read into body only when
+// an answer needs its members (the HTML page, the counts of
+// totalResultsGrouped); any other task comes as body.
 type task struct {
 	body   object
-	lang   string // its language, for Content-Language
-	source string // "seed" or "task", for the log
+	raw    []byte
+	buf    *bytes.Buffer // holds raw; back to encodeBuffers on release
+	lang   string        // its language, for Content-Language
+	source string        // "seed" or "task", for the log
+}
+
+// encodeBuffers are the buffers generated tasks are encoded into, reused
+// from one request to the next.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the capacity beyond which a buffer is not reused.
+const maxPooledBuffer = 64 << 10
+
+// release gives the task's buffer back for reuse, once its bytes are
+// written; t.raw must not be used after.
+func (t task) release() {
+	if t.buf != nil && t.buf.Cap() <= maxPooledBuffer {
+		t.buf.Reset()
+		encodeBuffers.Put(t.buf)
+	}
+}
+
+// object returns the task's members.
+func (t task) object() (object, error) {
+	if t.body != nil {
+		return t.body, nil
+	}
+	return parseObject(t.raw)
+}
+
+// compact returns the task's compact JSON, as jsonMarshal writes it.
+func (t task) compact() ([]byte, error) {
+	if t.body == nil && t.raw != nil {
+		return t.raw, nil
+	}
+	return jsonMarshal(t.body, "")
+}
+
+// encodeTask encodes a generated task as jsonMarshal would encode the
+// object read from it: json.Marshal's compact, HTML-escaped output, whose
+// member order and value bytes are the object's.
+func encodeTask(v any) ([]byte, error) {
+	t, err := encodeGenerated(v, "", "")
+	return t.raw, err
+}
+
+// encodeGenerated returns a generated task, encoded by encodeTask into a
+// pooled buffer: the caller releases it once written.
+func encodeGenerated(v any, lang, source string) (task, error) {
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	enc := json.NewEncoder(buf)
+	if err := enc.Encode(v); err != nil {
+		task{buf: buf}.release()
+		return task{}, err
+	}
+	raw := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode ends with a newline; Marshal does not
+	return task{raw: raw, buf: buf, lang: lang, source: source}, nil
 }
 
 // esriTask returns the getTask response for id: a generated task, or the
@@ -89,8 +148,7 @@ func (s *Server) esriTask(r *http.Request, id esriID, ctl control) (task, error)
 	if err != nil {
 		return task{}, generatorError(err)
 	}
-	body, err := toObject(resp)
-	return task{body: body, lang: resp.Lang, source: "task"}, err
+	return encodeGenerated(resp, resp.Lang, "task")
 }
 
 // oracleTask returns task id with links under base: a generated task, or
@@ -119,8 +177,7 @@ func (s *Server) oracleTask(r *http.Request, id, base string, ctl control) (task
 	if err != nil {
 		return task{}, generatorError(err)
 	}
-	body, err := toObject(t)
-	return task{body: body, lang: t.Lang, source: "task"}, err
+	return encodeGenerated(t, t.Lang, "task")
 }
 
 // esriProgress are the statuses of an Esri task's successive polls under

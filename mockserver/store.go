@@ -204,7 +204,7 @@ func (s *Server) readTask(api specs.Name, id string, b []byte) (taskKey, object,
 		case esriKey(got) != esriKey(id):
 			return taskKey{}, nil, &taskError{msg: fmt.Sprintf("the task's taskOperationId %s is not %s", quoteValue(got), quoteValue(id))}
 		}
-		if !guid.MatchString(id) {
+		if !isGUID(id) {
 			return taskKey{}, nil, &taskError{msg: fmt.Sprintf("taskOperationId %s is not a GUID", quoteValue(id))}
 		}
 		key = esriKey(id)
@@ -229,7 +229,11 @@ func (s *Server) readTask(api specs.Name, id string, b []byte) (taskKey, object,
 	if err != nil {
 		return taskKey{}, nil, err
 	}
-	rep := s.validator.Validate(contract.Exchange{API: api, Status: http.StatusOK,
+	validator, err := contractValidator()
+	if err != nil {
+		return taskKey{}, nil, fmt.Errorf("validator: %w", err)
+	}
+	rep := validator.Validate(contract.Exchange{API: api, Status: http.StatusOK,
 		Header: http.Header{"Content-Type": {"application/json"}}, Body: raw})
 	if rep.Errors() > 0 {
 		var errs []contract.Violation

@@ -147,6 +147,7 @@ func TestAdmin(t *testing.T) {
 		} else {
 			req = httptest.NewRequest(method, target, nil)
 		}
+		req.RemoteAddr = loopbackAddr
 		return do(t, s, req)
 	}
 	list := func() []map[string]string {
@@ -243,7 +244,9 @@ func TestScenarioProgress(t *testing.T) {
 		assert.Equal(t, []string{"new", "inProgress", "completed", "completed"}, statuses)
 	})
 	t.Run("reset starts again", func(t *testing.T) {
-		do(t, s, httptest.NewRequest(http.MethodPost, "http://mock.test/__taskmock/reset", nil))
+		req := httptest.NewRequest(http.MethodPost, "http://mock.test/__taskmock/reset", nil)
+		req.RemoteAddr = loopbackAddr
+		require.Equal(t, http.StatusNoContent, do(t, s, req).status)
 		a := get(t, s, oracleURL("poll-1", nil), "Prefer", "scenario=progress")
 		assert.Equal(t, "UNASSIGNED", decodeOracle(t, a.body).State)
 	})

@@ -19,16 +19,29 @@ import (
 	"github.com/taskmock/taskmock/specs"
 )
 
-// The limits of the HTTP server of taskmock serve.
-const (
-	serveReadHeaderTimeout = 5 * time.Second
-	serveReadTimeout       = 15 * time.Second
-	serveWriteTimeout      = 30 * time.Second
-	serveIdleTimeout       = 60 * time.Second
-	serveMaxHeaderBytes    = 64 << 10
-	// serveShutdownGrace bounds the wait for in-flight requests on shutdown.
-	serveShutdownGrace = 10 * time.Second
-)
+// serveLimits are the limits of the HTTP server of taskmock serve, against
+// slow or oversized clients.
+type serveLimits struct {
+	readHeaderTimeout time.Duration // a request's header must arrive within it
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	maxHeaderBytes    int // beyond it, 431 Request Header Fields Too Large
+}
+
+// defaultServeLimits are the limits of taskmock serve; tests shorten them.
+func defaultServeLimits() serveLimits {
+	return serveLimits{
+		readHeaderTimeout: 5 * time.Second,
+		readTimeout:       15 * time.Second,
+		writeTimeout:      30 * time.Second,
+		idleTimeout:       60 * time.Second,
+		maxHeaderBytes:    64 << 10,
+	}
+}
+
+// serveShutdownGrace bounds the wait for in-flight requests on shutdown.
+const serveShutdownGrace = 10 * time.Second
 
 // defaultServeAddr is where taskmock serve listens by default: loopback
 // only, since the mock is for development.
@@ -107,7 +120,8 @@ Tasks that stay put:
                          (repeatable)
   --admin                turn on the admin API under /__taskmock/:
                          GET tasks, GET|PUT|DELETE tasks/{esri|oracle}/{id},
-                         POST reset (a PUT task is validated first)
+                         POST reset (a PUT task is validated first);
+                         loopback clients only, others get 403
 
 Chaos, for resilience tests (the APIs only, not the health check):
   --latency D            delay every answer by D (50ms), or by a random
@@ -136,11 +150,18 @@ Exit codes:
 
 // runServe runs taskmock serve until ctx is done.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
-	return e.serve(args)
+	return runServeLimits(ctx, args, stdout, stderr, defaultServeLimits())
 }
 
-func (e *env) serve(args []string) error {
+// runServeLimits is runServe with the HTTP server's limits.
+func runServeLimits(ctx context.Context, args []string, stdout, stderr io.Writer, limits serveLimits) error {
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
+	return e.serveLimits(args, limits)
+}
+
+func (e *env) serve(args []string) error { return e.serveLimits(args, defaultServeLimits()) }
+
+func (e *env) serveLimits(args []string, limits serveLimits) error {
 	const cmd = "taskmock serve"
 	fs := newFlagSet("serve")
 	addr := fs.String("addr", defaultServeAddr, "")
@@ -253,11 +274,11 @@ func (e *env) serve(args []string) error {
 	}
 	srv := &http.Server{
 		Handler:           mock,
-		ReadHeaderTimeout: serveReadHeaderTimeout,
-		ReadTimeout:       serveReadTimeout,
-		WriteTimeout:      serveWriteTimeout,
-		IdleTimeout:       serveIdleTimeout,
-		MaxHeaderBytes:    serveMaxHeaderBytes,
+		ReadHeaderTimeout: limits.readHeaderTimeout,
+		ReadTimeout:       limits.readTimeout,
+		WriteTimeout:      limits.writeTimeout,
+		IdleTimeout:       limits.idleTimeout,
+		MaxHeaderBytes:    limits.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 	served := make(chan error, 1)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,10 +62,16 @@ var listeningLine = regexp.MustCompile(`listening on (http://\S+) `)
 // it prints its address.
 func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
+	return startServeLimits(t, defaultServeLimits(), args...)
+}
+
+// startServeLimits is startServe with the HTTP server's limits.
+func startServeLimits(t *testing.T, limits serveLimits, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
-		r.err = runServe(ctx, args, r.stdout, r.stderr)
+		r.err = runServeLimits(ctx, args, r.stdout, r.stderr, limits)
 		close(r.done)
 	}()
 	t.Cleanup(func() {
@@ -509,4 +517,69 @@ func TestServeDeterministicAcrossProcesses(t *testing.T) {
 		assert.Equal(t, string(a), string(b), p)
 		assert.NotEmpty(t, a)
 	}
+}
+
+// rawExchange sends request on a new connection to base and returns the
+// status line of the answer ("" if the server closed the connection without
+// one) and how long the server took to answer or close.
+func rawExchange(t *testing.T, base, request string, wait time.Duration) (string, time.Duration) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	start := time.Now()
+	go func() { _, _ = io.WriteString(conn, request) }() // the server may stop reading early
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(wait)))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	elapsed := time.Since(start)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the server neither answered nor closed the connection within %s", wait)
+	}
+	return strings.TrimSpace(line), elapsed
+}
+
+// TestServeHardening: the HTTP server of taskmock serve refuses oversized
+// headers and bodies, drops clients that send a header too slowly, and
+// keeps the admin API to loopback clients.
+func TestServeHardening(t *testing.T) {
+	limits := defaultServeLimits()
+	limits.readHeaderTimeout = 300 * time.Millisecond
+	r := startServeLimits(t, limits, "--addr", "127.0.0.1:0", "--admin")
+
+	t.Run("headers over MaxHeaderBytes get 431", func(t *testing.T) {
+		big := strings.Repeat("a", 128<<10) // over the 64 KiB limit, under net/http's own 1 MiB default
+		line, _ := rawExchange(t, r.base, "GET /__taskmock/health HTTP/1.1\r\nHost: x\r\nX-Big: "+big+"\r\n\r\n", 5*time.Second)
+		assert.Equal(t, "HTTP/1.1 431 Request Header Fields Too Large", line)
+		line, _ = rawExchange(t, r.base, "GET /__taskmock/health HTTP/1.1\r\nHost: x\r\nX-Big: "+big[:16<<10]+"\r\n\r\n", 5*time.Second)
+		assert.Equal(t, "HTTP/1.1 200 OK", line, "a large header within the limit is fine")
+	})
+	t.Run("a form over 1 MiB gets a clean 413", func(t *testing.T) {
+		body := "f=json&taskGroupJobId=A031377A-E3C5-4C1A-A081-56285228A3A3&pad=" + strings.Repeat("x", 2<<20)
+		req := "POST /arcgis/rest/services/S/TopographicProductionServer/workflows/tasks/getTask?f=json HTTP/1.1\r\nHost: x\r\n" +
+			"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+		line, _ := rawExchange(t, r.base, req, 5*time.Second)
+		assert.Equal(t, "HTTP/1.1 413 Request Entity Too Large", line)
+		status, _, _, _ := fetch(t, specs.Oracle, r.base+"/__taskmock/health")
+		assert.Equal(t, http.StatusOK, status, "the server goes on")
+	})
+	t.Run("a client that sends half a header is dropped after the read-header timeout", func(t *testing.T) {
+		line, elapsed := rawExchange(t, r.base, "GET /__taskmock/health HTTP/1.1\r\nHost: x\r\nX-Slow: ", 5*time.Second)
+		assert.Empty(t, line, "closed without an answer")
+		assert.GreaterOrEqual(t, elapsed, limits.readHeaderTimeout-50*time.Millisecond)
+		assert.Less(t, elapsed, limits.readHeaderTimeout+2*time.Second, "closed in time, long before the read timeout (%s)", limits.readTimeout)
+	})
+	t.Run("the default limits", func(t *testing.T) {
+		d := defaultServeLimits()
+		assert.Equal(t, 5*time.Second, d.readHeaderTimeout)
+		assert.Equal(t, 64<<10, d.maxHeaderBytes)
+		assert.Less(t, d.readHeaderTimeout, d.readTimeout)
+	})
+	t.Run("the admin API is for loopback clients, and --help says so", func(t *testing.T) {
+		status, _, _, _ := fetch(t, specs.Oracle, r.base+"/__taskmock/tasks")
+		assert.Equal(t, http.StatusOK, status, "this test is a loopback client")
+		var stdout, stderr bytes.Buffer
+		require.NoError(t, runServe(context.Background(), []string{"--help"}, &stdout, &stderr))
+		assert.Contains(t, stdout.String(), "loopback clients only, others get 403")
+	})
+	require.NoError(t, r.stop(t))
 }

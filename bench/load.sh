@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Load benchmark of taskmock serve against a bare net/http server.
+#
+# Builds taskmock and bench/bare, then for each scenario (Oracle GET, Esri
+# GET, Esri form POST) starts a fresh taskmock serve and runs wrk against it
+# with bench/random.lua (a new random task id on every request), then does
+# the same against the bare server, which answers one fixed body of the
+# size of a typical Oracle task. Prints requests/s, p50 and p99 latency,
+# peak RSS (VmHWM) of each server, and the ratio taskmock/bare, all
+# measured in the same run. Also measures the start-up time of taskmock
+# serve: from process start to the first 200 from /__taskmock/health.
+#
+# Everything listens on 127.0.0.1 only, every run is bounded by --duration,
+# and every process the script starts is stopped when it exits.
+#
+# Usage: bench/load.sh [--duration 10s] [--connections 32] [--threads 2]
+#                      [--scenarios "oracle esri-get esri-post"]
+#                      [--startup-runs 10]
+set -euo pipefail
+
+duration=10s
+connections=32
+threads=2
+scenarios="oracle esri-get esri-post"
+startup_runs=10
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--duration) duration="$2"; shift 2 ;;
+	--connections) connections="$2"; shift 2 ;;
+	--threads) threads="$2"; shift 2 ;;
+	--scenarios) scenarios="$2"; shift 2 ;;
+	--startup-runs) startup_runs="$2"; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "load.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+if ! [[ "$duration" =~ ^[0-9]+[smh]?$ ]]; then
+	echo "load.sh: --duration must be like 10s, 1m" >&2
+	exit 2
+fi
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d)"
+pids=()
+
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! command -v wrk >/dev/null; then
+	echo "load.sh: installing wrk" >&2
+	sudo=""
+	if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+	$sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
+fi
+
+echo "building taskmock and bench/bare" >&2
+(cd "$repo" && go build -o "$work/taskmock" ./cmd/taskmock && go build -o "$work/bare" ./bench/bare)
+
+# start NAME CMD...: runs CMD in the background, waits for the
+# "listening on http://ADDR" line of its standard output, and sets $pid
+# and $base.
+start() {
+	local name="$1"
+	shift
+	local out="$work/$name.out"
+	: >"$out"
+	"$@" >"$out" 2>/dev/null &
+	pid=$!
+	pids+=("$pid")
+	local i
+	for ((i = 0; i < 500; i++)); do
+		base="$(grep -o -m1 'listening on http://[0-9.:]*' "$out" | sed 's/listening on //' || true)"
+		if [[ -n "$base" ]]; then return 0; fi
+		if ! kill -0 "$pid" 2>/dev/null; then break; fi
+		sleep 0.01
+	done
+	echo "load.sh: $name did not start: $(cat "$out")" >&2
+	exit 1
+}
+
+# stop PID: stops a server started by start.
+stop() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# peak_rss_kib PID: the peak resident set size of PID (VmHWM), in KiB.
+peak_rss_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# run_wrk SCENARIO BASE: runs wrk and prints its RESULT line.
+run_wrk() {
+	BENCH_SCENARIO="$1" wrk --threads "$threads" --connections "$connections" --duration "$duration" \
+		--timeout 5s --script "$repo/bench/random.lua" "$2" | grep '^RESULT '
+}
+
+# field NAME LINE: the value of NAME=VALUE in a RESULT line.
+field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# check_answer SCENARIO BASE: one request of the scenario must be a task.
+check_answer() {
+	local esri="/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask"
+	local ids="taskGroupJobId=A031377A-E3C5-4C1A-A081-56285228A3A3&taskOperationId=F6208AD7-D10C-4E1C-AB8A-6CA429AD559C"
+	local body
+	case "$1" in
+	oracle) body="$(curl -sf "$2/process/api/v1/tasks/42")" ;;
+	esri-get) body="$(curl -sf "$2$esri?f=json&$ids")" ;;
+	esri-post) body="$(curl -sf -d "f=json&$ids" "$2$esri")" ;;
+	*) echo "load.sh: unknown scenario $1" >&2; exit 2 ;;
+	esac
+	if [[ "$1" == oracle && "$body" != *'"state":'* ]] || [[ "$1" != oracle && "$body" != *'"success":true'* ]]; then
+		echo "load.sh: $1 does not answer a task: $body" >&2
+		exit 1
+	fi
+}
+
+# A typical Oracle task, the body of the bare server.
+start taskmock "$work/taskmock" serve --addr 127.0.0.1:0
+curl -sf -o "$work/body.json" "$base/process/api/v1/tasks/0f3c1e62-5a1b-11ef-9a4e-0242ac15001b"
+stop "$pid"
+body_bytes=$(wc -c <"$work/body.json")
+
+echo
+echo "load: wrk, $threads threads, $connections connections, $duration per run; bare body $body_bytes bytes"
+echo "go: $(go version | cut -d' ' -f3-), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+printf '%-10s %-9s %10s %9s %9s %9s %8s %7s\n' scenario server req/s p50 p99 peak_rss errors ratio
+for scenario in $scenarios; do
+	start taskmock "$work/taskmock" serve --addr 127.0.0.1:0
+	check_answer "$scenario" "$base"
+	mock="$(run_wrk "$scenario" "$base")"
+	mock_rss=$(peak_rss_kib "$pid")
+	stop "$pid"
+
+	start bare "$work/bare" --addr 127.0.0.1:0 --body "$work/body.json"
+	bare="$(run_wrk "$scenario" "$base")"
+	bare_rss=$(peak_rss_kib "$pid")
+	stop "$pid"
+
+	ratio=$(awk -v a="$(field rps "$mock")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
+	for row in "taskmock|$mock|$mock_rss|$ratio" "bare|$bare|$bare_rss|"; do
+		IFS='|' read -r server line rss r <<<"$row"
+		printf '%-10s %-9s %10s %7sms %7sms %7sMB %8s %7s\n' "$scenario" "$server" "$(field rps "$line")" \
+			"$(awk -v u="$(field p50_us "$line")" 'BEGIN { printf "%.2f", u / 1000 }')" \
+			"$(awk -v u="$(field p99_us "$line")" 'BEGIN { printf "%.2f", u / 1000 }')" \
+			"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
+			"$(($(field errors "$line") + $(field non2xx "$line")))" "$r"
+	done
+done
+
+# Start-up: from process start to the first 200 of the health check, on a
+# port known to be free (the one the kernel gave the previous run).
+if [[ "$startup_runs" -gt 0 ]]; then
+	start taskmock "$work/taskmock" serve --addr 127.0.0.1:0
+	port="${base##*:}"
+	stop "$pid"
+	times=()
+	for ((run = 0; run < startup_runs; run++)); do
+		t0=$(date +%s%N)
+		"$work/taskmock" serve --addr "127.0.0.1:$port" >/dev/null 2>&1 &
+		pid=$!
+		pids+=("$pid")
+		ok=""
+		for ((i = 0; i < 5000; i++)); do
+			if curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/__taskmock/health"; then
+				ok=1
+				break
+			fi
+		done
+		t1=$(date +%s%N)
+		stop "$pid"
+		if [[ -z "$ok" ]]; then
+			echo "load.sh: taskmock serve did not answer its health check" >&2
+			exit 1
+		fi
+		times+=($(((t1 - t0) / 1000000)))
+	done
+	sorted="$(printf '%s\n' "${times[@]}" | sort -n)"
+	echo
+	echo "start-up to the first 200 of /__taskmock/health, $startup_runs runs (curl polling, ~5 ms resolution):" \
+		"min $(head -1 <<<"$sorted") ms, median $(sed -n "$(((startup_runs + 1) / 2))p" <<<"$sorted") ms," \
+		"max $(tail -1 <<<"$sorted") ms"
+fi
