@@ -166,38 +166,22 @@ func runProxy(e *env, args []string) error {
 		MaxHeaderBytes:    proxyMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	base := "http://" + serveHost(ln.Addr())
-	var b strings.Builder
-	fmt.Fprintf(&b, "taskmock proxy: listening on %s (to %s, mode %s)\n", base, shownTarget(*target), *mode)
-	if rec != nil {
-		fmt.Fprintf(&b, "Recording into %s (%s and the task bodies", *record, proxy.HARName)
-		if *anonymize {
-			b.WriteString(", anonymized")
+	banner := func(base string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "taskmock proxy: listening on %s (to %s, mode %s)\n", base, shownTarget(*target), *mode)
+		if rec != nil {
+			fmt.Fprintf(&b, "Recording into %s (%s and the task bodies", *record, proxy.HARName)
+			if *anonymize {
+				b.WriteString(", anonymized")
+			}
+			b.WriteString(")\n")
 		}
-		b.WriteString(")\n")
+		b.WriteString("Stop with Ctrl+C.\n")
+		return b.String()
 	}
-	b.WriteString("Stop with Ctrl+C.\n")
-	if err := e.print(b.String()); err != nil {
-		_ = srv.Close()
+	if err := e.runHTTP(cmd, srv, ln, banner, proxyShutdownGrace, logger); err != nil {
 		return err
 	}
-
-	select {
-	case err := <-served:
-		return e.fail(cmd, ExitUsage, fmt.Errorf("serving on %s: %w", base, err))
-	case <-e.ctx.Done():
-	}
-	logger.Info("shutting down", slog.Duration("grace", proxyShutdownGrace))
-	sctx, cancel := context.WithTimeout(context.Background(), proxyShutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		logger.Warn("requests still in flight were cut", slog.String("error", err.Error()))
-		_ = srv.Close()
-	}
-	<-served
 	if rec != nil {
 		if err := rec.Err(); err != nil {
 			logger.Warn("the recording is incomplete", slog.String("error", err.Error()))

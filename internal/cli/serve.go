@@ -281,12 +281,22 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		MaxHeaderBytes:    limits.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
+	banner := func(base string) string {
+		return serveBanner(bannerInfo{base: base, seed: *seed, anchor: anchor, auth: *requireAuth || len(revoked) > 0, fixtures: fixtureDirs, admin: *admin})
+	}
+	return e.runHTTP(cmd, srv, ln, banner, serveShutdownGrace, logger)
+}
+
+// runHTTP serves srv on ln, prints the banner for the listener's base URL,
+// and when the context is done shuts the server down gracefully, waiting at
+// most grace for the requests in flight. It is the life of both serve and
+// proxy.
+func (e *env) runHTTP(cmd string, srv *http.Server, ln net.Listener, banner func(base string) string, grace time.Duration, logger *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
 	base := "http://" + serveHost(ln.Addr())
-	info := bannerInfo{base: base, seed: *seed, anchor: anchor, auth: *requireAuth || len(revoked) > 0, fixtures: fixtureDirs, admin: *admin}
-	if err := e.print(serveBanner(info)); err != nil {
+	if err := e.print(banner(base)); err != nil {
 		_ = srv.Close()
 		return err
 	}
@@ -296,8 +306,8 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("serving on %s: %w", base, err))
 	case <-e.ctx.Done():
 	}
-	logger.Info("shutting down", slog.Duration("grace", serveShutdownGrace))
-	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+	logger.Info("shutting down", slog.Duration("grace", grace))
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Warn("requests still in flight were cut", slog.String("error", err.Error()))
