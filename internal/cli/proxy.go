@@ -122,13 +122,9 @@ func runProxy(e *env, args []string) error {
 	if *maxBody < 1 {
 		return e.usageFail(cmd, fmt.Errorf("--max-body must be positive, got %d", *maxBody))
 	}
-	formats := []string{logFormatText, logFormatJSON}
-	if !slices.Contains(formats, *logFormat) {
-		return e.usageFail(cmd, fmt.Errorf("--log-format must be %s, got %q", choices(formats), *logFormat))
-	}
-	var handler slog.Handler = slog.NewTextHandler(e.stderr, nil)
-	if *logFormat == logFormatJSON {
-		handler = slog.NewJSONHandler(e.stderr, nil)
+	handler, err := e.logHandler(*logFormat)
+	if err != nil {
+		return e.usageFail(cmd, err)
 	}
 	logger := slog.New(handler)
 

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,13 +195,9 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		return e.usageFail(cmd, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 
-	formats := []string{logFormatText, logFormatJSON}
-	if !slices.Contains(formats, *logFormat) {
-		return e.usageFail(cmd, fmt.Errorf("--log-format must be %s, got %q", choices(formats), *logFormat))
-	}
-	var handler slog.Handler = slog.NewTextHandler(e.stderr, nil)
-	if *logFormat == logFormatJSON {
-		handler = slog.NewJSONHandler(e.stderr, nil)
+	handler, err := e.logHandler(*logFormat)
+	if err != nil {
+		return e.usageFail(cmd, err)
 	}
 	logger := slog.New(handler)
 
@@ -285,6 +280,18 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		return serveBanner(bannerInfo{base: base, seed: *seed, anchor: anchor, auth: *requireAuth || len(revoked) > 0, fixtures: fixtureDirs, admin: *admin})
 	}
 	return e.runHTTP(cmd, srv, ln, banner, serveShutdownGrace, logger)
+}
+
+// logHandler returns the request log handler of --log-format, writing to
+// stderr: text or json.
+func (e *env) logHandler(format string) (slog.Handler, error) {
+	switch format {
+	case logFormatText:
+		return slog.NewTextHandler(e.stderr, nil), nil
+	case logFormatJSON:
+		return slog.NewJSONHandler(e.stderr, nil), nil
+	}
+	return nil, fmt.Errorf("--log-format must be %s, got %q", choices([]string{logFormatText, logFormatJSON}), format)
 }
 
 // runHTTP serves srv on ln, prints the banner for the listener's base URL,
