@@ -40,6 +40,11 @@ const maxTaskBytes = 1 << 20
 // taskOperationId. A PUT body is a task as "taskmock fixtures" writes it:
 // an Oracle task, or an Esri getTask body.
 //
+// The stored tasks are bounded (WithStoreLimits; by default
+// DefaultMaxStoredTasks tasks and DefaultMaxStoredBytes bytes): a PUT
+// beyond the bounds evicts the tasks stored longest ago, names them in a
+// Taskmock-Evicted header and logs a warning.
+//
 // The admin API answers loopback clients only (127.0.0.0/8, ::1, by the
 // connection's remote address): any other client gets 403, even when the
 // server listens on every interface. X-Forwarded-For is not trusted.
@@ -155,8 +160,18 @@ func (s *Server) serveAdminTask(w http.ResponseWriter, r *http.Request, rest str
 			return "admin.invalid"
 		}
 		status := http.StatusCreated
-		if s.store.put(k, storedTask{body: body, source: "admin"}) {
+		replaced, evicted := s.store.put(k, storedTask{body: body, source: "admin"})
+		if replaced {
 			status = http.StatusOK
+		}
+		if len(evicted) > 0 {
+			names := make([]string, len(evicted))
+			for i, e := range evicted {
+				names[i] = string(e.api) + "/" + e.id
+			}
+			w.Header().Set("Taskmock-Evicted", strings.Join(names, ", "))
+			s.log.Warn("admin store full: evicted the tasks stored longest ago", "evicted", names,
+				"max_tasks", s.store.limits.tasks, "max_bytes", s.store.limits.bytes)
 		}
 		writeJSON(w, status, body)
 		return "admin.put"

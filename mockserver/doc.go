@@ -75,10 +75,28 @@
 // WithFixtures serves task files (as "taskmock fixtures" writes them, or
 // recorded from a real server) for their ids, validated when New runs.
 // WithAdmin adds an API under /__taskmock/ to store, read, remove and reset
-// tasks while the server runs, for loopback clients only. WithLatency, WithErrorRate and WithRateLimit
-// make the mock slow, failing or throttled, in the vendors' shapes, for
-// resilience tests. WithSelfCheck validates every answer as it is sent and
-// logs any violation.
+// tasks while the server runs, for loopback clients only. WithLatency,
+// WithErrorRate and WithRateLimit make the mock slow, failing or throttled,
+// in the vendors' shapes, for resilience tests. WithSelfCheck validates
+// every answer as it is sent and logs any violation.
+//
+// # Memory
+//
+// A Server's memory is bounded whatever its clients send, so that it can
+// run for days under a test suite:
+//
+//   - tasks stored by the admin API: at most DefaultMaxStoredTasks tasks and
+//     DefaultMaxStoredBytes bytes of task JSON (WithStoreLimits changes
+//     both); beyond them the tasks stored longest ago are evicted;
+//   - scenario=progress: the polls of at most MaxScenarios tasks are
+//     remembered; beyond, the task polled longest ago starts again;
+//   - the rate limit of WithRateLimit is one token bucket for the server,
+//     not one per client;
+//   - request bodies: an Esri form and an admin PUT at most 1 MiB each;
+//     request logs are written as they happen, never kept.
+//
+// Fixtures are read once, when New runs, and kept: their size is the
+// operator's choice.
 //
 // The mockservertest package starts a Server for Go tests.
 package mockserver

@@ -18,6 +18,7 @@ import (
 // oracleTask is what the tests read of an Oracle task.
 type oracleTask struct {
 	ID    string `json:"id"`
+	Title string `json:"title"`
 	State string `json:"state"`
 	Links []struct {
 		Href string `json:"href"`

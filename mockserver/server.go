@@ -70,6 +70,7 @@ type Server struct {
 	selfCheck   bool
 	fixtureDirs []string
 	store       *store
+	limits      storeLimits
 	admin       bool
 }
 
@@ -140,7 +141,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.gen = fixtures.New(fixtures.WithSeed(s.seed), fixtures.WithClock(s.clock))
 	s.chaos.init(s.seed)
-	s.store = newStore()
+	s.store = newStore(s.limits)
 	// Compiling the schemas takes longer than the rest of start-up: the
 	// fixtures need it now, the admin API and the self-check on first use.
 	if len(s.fixtureDirs) > 0 {

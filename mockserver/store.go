@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"container/list"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,62 +37,163 @@ type storedTask struct {
 	source string // the fixture file, or "admin"
 }
 
-// store holds the stored tasks and the progress of scenarios: the state a
-// Server keeps between requests, safe for concurrent use.
-type store struct {
-	mu       sync.RWMutex
-	tasks    map[taskKey]storedTask
-	loaded   map[taskKey]storedTask // the fixtures, for reset
-	progress map[taskKey]int        // polls seen per task, for scenario=progress
+// The bounds of the state a Server keeps between requests. The fixtures
+// are not counted: they are what the operator gave, read once.
+const (
+	// DefaultMaxStoredTasks is the number of tasks the admin API keeps
+	// (stored, or fixtures it removed) before it evicts the oldest.
+	DefaultMaxStoredTasks = 1000
+	// DefaultMaxStoredBytes is the size of the tasks the admin API keeps,
+	// counted as their compact JSON, before it evicts the oldest.
+	DefaultMaxStoredBytes = 4 << 20
+	// MaxScenarios is the number of tasks whose scenario=progress polls are
+	// remembered; beyond it, the task polled longest ago starts again.
+	MaxScenarios = 10000
+)
+
+// WithStoreLimits bounds the tasks the admin API keeps: at most tasks
+// tasks, of at most bytes bytes together (counted as compact JSON). A PUT
+// beyond either bound evicts the tasks stored longest ago, oldest first,
+// and its answer names them in a Taskmock-Evicted header; an evicted id
+// answers as before its PUT (its fixture, or a generated task). The
+// defaults are DefaultMaxStoredTasks and DefaultMaxStoredBytes; bytes must
+// hold at least one task of the largest PUT body (1 MiB).
+func WithStoreLimits(tasks, bytes int) Option {
+	return func(s *Server) {
+		if tasks < 1 || bytes < maxTaskBytes {
+			s.optErrs = append(s.optErrs, fmt.Errorf("store limits: expected at least 1 task and %d bytes, got %d and %d", maxTaskBytes, tasks, bytes))
+			return
+		}
+		s.limits = storeLimits{tasks: tasks, bytes: bytes}
+	}
 }
 
-func newStore() *store {
-	return &store{tasks: map[taskKey]storedTask{}, loaded: map[taskKey]storedTask{}, progress: map[taskKey]int{}}
+// storeLimits are the bounds of WithStoreLimits.
+type storeLimits struct {
+	tasks, bytes int
+}
+
+// adminEdit is what the admin API changed for one key: a task it stored,
+// or a fixture it removed (deleted).
+type adminEdit struct {
+	task    storedTask
+	deleted bool
+	size    int
+}
+
+// store holds the fixtures, the admin API's edits over them and the
+// progress of scenarios: the state a Server keeps between requests, safe
+// for concurrent use. The edits and the progress are bounded, with the
+// oldest evicted first.
+type store struct {
+	mu       sync.RWMutex
+	limits   storeLimits
+	loaded   map[taskKey]storedTask // the fixtures, never changed after New
+	edits    *queue[taskKey, adminEdit]
+	bytes    int                  // the size of the edits
+	progress *queue[taskKey, int] // polls seen per task, for scenario=progress
+}
+
+func newStore(limits storeLimits) *store {
+	if limits.tasks == 0 {
+		limits = storeLimits{tasks: DefaultMaxStoredTasks, bytes: DefaultMaxStoredBytes}
+	}
+	return &store{limits: limits, loaded: map[taskKey]storedTask{}, edits: newQueue[taskKey, adminEdit](), progress: newQueue[taskKey, int]()}
 }
 
 func (st *store) get(k taskKey) (storedTask, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	t, ok := st.tasks[k]
+	if e, ok := st.edits.get(k); ok {
+		return e.task, !e.deleted
+	}
+	t, ok := st.loaded[k]
 	return t, ok
 }
 
-// put stores t and reports whether it replaced a task.
-func (st *store) put(k taskKey, t storedTask) bool {
+// put stores t, and reports whether it replaced a task and which keys it
+// evicted to stay within the limits.
+func (st *store) put(k taskKey, t storedTask) (replaced bool, evicted []taskKey) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	_, had := st.tasks[k]
-	st.tasks[k] = t
-	return had
+	if e, ok := st.edits.get(k); ok {
+		replaced = !e.deleted
+	} else {
+		_, replaced = st.loaded[k]
+	}
+	t.body = compactObject(t.body)
+	st.edit(k, adminEdit{task: t, size: objectSize(t.body)})
+	for st.edits.len() > st.limits.tasks || st.bytes > st.limits.bytes {
+		old, e, _ := st.edits.oldest()
+		if old == k {
+			break // the task just stored stays, whatever its size
+		}
+		st.edits.remove(old)
+		st.bytes -= e.size
+		evicted = append(evicted, old)
+	}
+	return replaced, evicted
 }
 
+// edit records e for k as the newest edit.
+func (st *store) edit(k taskKey, e adminEdit) {
+	if prev, ok := st.edits.get(k); ok {
+		st.bytes -= prev.size
+	}
+	st.edits.push(k, e)
+	st.bytes += e.size
+}
+
+// delete removes the task of k, and reports whether there was one.
 func (st *store) delete(k taskKey) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	_, had := st.tasks[k]
-	delete(st.tasks, k)
-	return had
+	e, edited := st.edits.get(k)
+	_, fixture := st.loaded[k]
+	switch {
+	case edited && e.deleted:
+		return false
+	case fixture:
+		// The fixture stays hidden until a reset, or until the edit is evicted.
+		st.edit(k, adminEdit{deleted: true})
+		for st.edits.len() > st.limits.tasks {
+			old, e, _ := st.edits.oldest()
+			st.edits.remove(old)
+			st.bytes -= e.size
+		}
+		return true
+	case edited:
+		st.edits.remove(k)
+		st.bytes -= e.size
+		return true
+	}
+	return false
 }
 
 // reset restores the fixtures and forgets the progress of scenarios.
 func (st *store) reset() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.tasks = make(map[taskKey]storedTask, len(st.loaded))
-	for k, t := range st.loaded {
-		st.tasks[k] = t
-	}
-	st.progress = map[taskKey]int{}
+	st.edits = newQueue[taskKey, adminEdit]()
+	st.bytes = 0
+	st.progress = newQueue[taskKey, int]()
 }
 
 // keys returns the keys of the stored tasks, sorted by API and id.
 func (st *store) keys() []taskKey {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	keys := make([]taskKey, 0, len(st.tasks))
-	for k := range st.tasks {
-		keys = append(keys, k)
+	keys := make([]taskKey, 0, len(st.loaded)+st.edits.len())
+	for k := range st.loaded {
+		if _, edited := st.edits.get(k); !edited {
+			keys = append(keys, k)
+		}
 	}
+	st.edits.each(func(k taskKey, e adminEdit) {
+		if !e.deleted {
+			keys = append(keys, k)
+		}
+	})
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].api != keys[j].api {
 			return keys[i].api < keys[j].api
@@ -102,13 +204,114 @@ func (st *store) keys() []taskKey {
 }
 
 // step returns the number of polls of k seen before this one, and counts
-// this one.
+// this one. Beyond MaxScenarios tasks, the one polled longest ago is
+// forgotten.
 func (st *store) step(k taskKey) int {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	n := st.progress[k]
-	st.progress[k] = n + 1
+	n, _ := st.progress.get(k)
+	st.progress.push(k, n+1)
+	if st.progress.len() > MaxScenarios {
+		old, _, _ := st.progress.oldest()
+		st.progress.remove(old)
+	}
 	return n
+}
+
+// objectSize returns the size of o as compact JSON, near enough for a
+// bound: its members' names and values, with their punctuation.
+func objectSize(o object) int {
+	n := 2 + max(len(o)-1, 0) // braces and commas
+	for _, m := range o {
+		n += len(m.key) + 3 + len(m.value) // "key":value
+	}
+	return n
+}
+
+// compactObject returns a copy of o in three allocations, whatever its
+// number of members: the names share one string, the values one buffer.
+// A stored task lives long; parsed, each of its members is an allocation
+// of its own.
+func compactObject(o object) object {
+	var names strings.Builder
+	size := 0
+	for _, m := range o {
+		names.WriteString(m.key)
+		size += len(m.value)
+	}
+	all := names.String()
+	values := make([]byte, 0, size)
+	out := make(object, len(o))
+	for i, m := range o {
+		out[i].key, all = all[:len(m.key)], all[len(m.key):]
+		start := len(values)
+		values = append(values, m.value...)
+		out[i].value = values[start:len(values):len(values)]
+	}
+	return out
+}
+
+// queue is a map that remembers the order its keys were last pushed in,
+// oldest first. It is not safe for concurrent use.
+type queue[K comparable, V any] struct {
+	order *list.List // of *entry[K, V], oldest at the front
+	index map[K]*list.Element
+}
+
+type entry[K comparable, V any] struct {
+	key   K
+	value V
+}
+
+func newQueue[K comparable, V any]() *queue[K, V] {
+	return &queue[K, V]{order: list.New(), index: map[K]*list.Element{}}
+}
+
+func (q *queue[K, V]) len() int { return len(q.index) }
+
+func (q *queue[K, V]) get(k K) (V, bool) {
+	if el, ok := q.index[k]; ok {
+		return el.Value.(*entry[K, V]).value, true
+	}
+	var zero V
+	return zero, false
+}
+
+// push sets the value of k and makes it the newest.
+func (q *queue[K, V]) push(k K, v V) {
+	if el, ok := q.index[k]; ok {
+		el.Value.(*entry[K, V]).value = v
+		q.order.MoveToBack(el)
+		return
+	}
+	q.index[k] = q.order.PushBack(&entry[K, V]{key: k, value: v})
+}
+
+// oldest returns the key pushed longest ago.
+func (q *queue[K, V]) oldest() (K, V, bool) {
+	el := q.order.Front()
+	if el == nil {
+		var k K
+		var v V
+		return k, v, false
+	}
+	e := el.Value.(*entry[K, V])
+	return e.key, e.value, true
+}
+
+func (q *queue[K, V]) remove(k K) {
+	if el, ok := q.index[k]; ok {
+		q.order.Remove(el)
+		delete(q.index, k)
+	}
+}
+
+// each calls f for every key, oldest first.
+func (q *queue[K, V]) each(f func(K, V)) {
+	for el := q.order.Front(); el != nil; el = el.Next() {
+		e := el.Value.(*entry[K, V])
+		f(e.key, e.value)
+	}
 }
 
 // WithFixtures loads the task files of dir (*.json, at any depth) as

@@ -1,7 +1,9 @@
 package mockserver_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -258,5 +260,46 @@ func TestScenarioProgress(t *testing.T) {
 		}
 		a := get(t, s, esriURL(esriQuery("json")), "Prefer", "scenario=progress, status=new")
 		assert.Equal(t, 400, *decodeEsri(t, a.body).Error.Code)
+	})
+}
+
+func TestAdminStoreBounds(t *testing.T) {
+	dir := fixtureDir(t, map[string]string{"seed.json": readTestdata(t, "oracle-get-task-example.json")})
+	var logs bytes.Buffer
+	s := newServer(t, mockserver.WithAdmin(), mockserver.WithFixtures(dir), mockserver.WithStoreLimits(2, 1<<20),
+		mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	admin := "http://mock.test" + mockserver.AdminPrefix
+	put := func(id, title string) answer {
+		var fields map[string]any
+		require.NoError(t, json.Unmarshal([]byte(readTestdata(t, "oracle-get-task-example.json")), &fields))
+		fields["id"], fields["title"] = id, title
+		b, err := json.Marshal(fields)
+		require.NoError(t, err)
+		req := httptest.NewRequest(http.MethodPut, admin+"tasks/oracle/"+id, strings.NewReader(string(b)))
+		req.RemoteAddr = loopbackAddr
+		return do(t, s, req)
+	}
+	title := func(id string) string { return decodeOracle(t, get(t, s, oracleURL(id, nil)).body).Title }
+	fixtureTitle := title(taskID)
+
+	require.Equal(t, http.StatusOK, put(taskID, "over the fixture").status)
+	require.Equal(t, http.StatusCreated, put("a-1", "first").status)
+	a := put("a-2", "second")
+	require.Equal(t, http.StatusCreated, a.status)
+	assert.Equal(t, "oracle/"+taskID, a.header.Get("Taskmock-Evicted"), "the oldest edit goes")
+	assert.Contains(t, logs.String(), `level=WARN msg="admin store full: evicted the tasks stored longest ago" evicted=[oracle/`+taskID+`] max_tasks=2 max_bytes=1048576`)
+	assert.Equal(t, fixtureTitle, title(taskID), "the fixture answers again")
+	assert.Equal(t, "first", title("a-1"))
+
+	a = put("a-3", "third")
+	assert.Equal(t, "oracle/a-1", a.header.Get("Taskmock-Evicted"))
+	assert.NotEqual(t, "first", title("a-1"), "generated again")
+	assert.Empty(t, put("a-3", "third again").header.Get("Taskmock-Evicted"), "a replacement evicts nothing")
+
+	t.Run("limits are checked", func(t *testing.T) {
+		_, err := mockserver.New(mockserver.WithStoreLimits(0, 1<<20))
+		assert.ErrorContains(t, err, "store limits")
+		_, err = mockserver.New(mockserver.WithStoreLimits(10, 1000))
+		assert.ErrorContains(t, err, "store limits")
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,10 @@ Tasks that stay put:
                          GET tasks, GET|PUT|DELETE tasks/{esri|oracle}/{id},
                          POST reset (a PUT task is validated first);
                          loopback clients only, others get 403
+  --admin-max-tasks N    the admin API keeps at most N tasks (default 1000)
+  --admin-max-mb N       and at most N MiB of task JSON (default 4); beyond
+                         either, a PUT evicts the tasks stored longest ago
+                         and names them in a Taskmock-Evicted header
 
 Chaos, for resilience tests (the APIs only, not the health check):
   --latency D            delay every answer by D (50ms), or by a random
@@ -141,11 +146,19 @@ Examples:
   taskmock serve --fixtures testdata/tasks --admin
   curl -H 'Prefer: code=429' -i http://127.0.0.1:4010/process/api/v1/tasks/42
 
+Memory: the admin API's tasks and the scenarios' progress are bounded (the
+oldest evicted first), and the Go runtime's soft memory limit is 32 MiB
+unless the environment sets GOMEMLIMIT.
+
 Exit codes:
   0  stopped by an interrupt
   2  usage error, an invalid fixture, or the address cannot be listened on
 `
 }
+
+// serveMemoryLimit is the Go runtime's soft memory limit while serve runs,
+// unless GOMEMLIMIT sets one.
+const serveMemoryLimit = 32 << 20
 
 // runServe runs taskmock serve until ctx is done.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -173,6 +186,8 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	rateLimit := fs.String("rate-limit", "", "")
 	selfCheck := fs.Bool("self-check", false, "")
 	admin := fs.Bool("admin", false, "")
+	adminMaxTasks := fs.Int("admin-max-tasks", mockserver.DefaultMaxStoredTasks, "")
+	adminMaxMB := fs.Int("admin-max-mb", mockserver.DefaultMaxStoredBytes>>20, "")
 	var fixtureDirs []string
 	fs.Func("fixtures", "", func(s string) error {
 		fixtureDirs = append(fixtureDirs, s)
@@ -243,6 +258,13 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	if *admin {
 		opts = append(opts, mockserver.WithAdmin())
 	}
+	if *adminMaxTasks < 1 {
+		return e.usageFail(cmd, fmt.Errorf("--admin-max-tasks must be a positive number of tasks, got %d", *adminMaxTasks))
+	}
+	if *adminMaxMB < 1 || *adminMaxMB > 1<<20 {
+		return e.usageFail(cmd, fmt.Errorf("--admin-max-mb must be a number of MiB from 1 to %d, got %d", 1<<20, *adminMaxMB))
+	}
+	opts = append(opts, mockserver.WithStoreLimits(*adminMaxTasks, *adminMaxMB<<20))
 	for _, dir := range fixtureDirs {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return e.fail(cmd, ExitUsage, fmt.Errorf("--fixtures %s: not a directory", dir))
@@ -266,6 +288,11 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return e.fail(cmd, ExitUsage, serveListenError(*addr, err))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The stores are bounded (mockserver's doc, "Memory"); the soft limit
+		// keeps the garbage collector's slack from doubling the heap.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(serveMemoryLimit))
 	}
 	srv := &http.Server{
 		Handler:           mock,

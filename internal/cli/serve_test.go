@@ -323,6 +323,9 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--rate-limit", "20"}, `--rate-limit must be requests per period such as 20/s, 300/m or 5/100ms, got "20"`},
 		{[]string{"--rate-limit", "0/s"}, `--rate-limit must be`},
 		{[]string{"--rate-limit", "5/fortnight"}, `--rate-limit must be`},
+		{[]string{"--admin-max-tasks", "0"}, `--admin-max-tasks must be a positive number of tasks, got 0`},
+		{[]string{"--admin-max-mb", "0"}, `--admin-max-mb must be a number of MiB from 1 to 1048576, got 0`},
+		{[]string{"--admin-max-mb", "4GB"}, `invalid value "4GB" for flag -admin-max-mb`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
