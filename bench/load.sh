@@ -13,9 +13,13 @@
 # Everything listens on 127.0.0.1 only, every run is bounded by --duration,
 # and every process the script starts is stopped when it exits.
 #
+# With --pin, each server runs on CPU 1 (taskset, GOMAXPROCS=1) and wrk
+# with one thread on CPU 0, so that the two do not take each other's core:
+# the ratio is then one core's worth of taskmock against one of bare.
+#
 # Usage: bench/load.sh [--duration 10s] [--connections 32] [--threads 2]
 #                      [--scenarios "oracle esri-get esri-post"]
-#                      [--startup-runs 10]
+#                      [--startup-runs 10] [--pin]
 set -euo pipefail
 
 duration=10s
@@ -23,6 +27,7 @@ connections=32
 threads=2
 scenarios="oracle esri-get esri-post"
 startup_runs=10
+pin=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -32,6 +37,7 @@ while [[ $# -gt 0 ]]; do
 	--threads) threads="$2"; shift 2 ;;
 	--scenarios) scenarios="$2"; shift 2 ;;
 	--startup-runs) startup_runs="$2"; shift 2 ;;
+	--pin) pin=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -41,67 +47,30 @@ if ! [[ "$duration" =~ ^[0-9]+[smh]?$ ]]; then
 	exit 2
 fi
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work="$(mktemp -d)"
-pids=()
-
-cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			kill "$pid" 2>/dev/null || true
-			wait "$pid" 2>/dev/null || true
-		fi
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! command -v wrk >/dev/null; then
-	echo "load.sh: installing wrk" >&2
-	sudo=""
-	if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-	$sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
-fi
+name=load.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_wrk
 
 echo "building taskmock and bench/bare" >&2
 (cd "$repo" && go build -o "$work/taskmock" ./cmd/taskmock && go build -o "$work/bare" ./bench/bare)
 
-# start NAME CMD...: runs CMD in the background, waits for the
-# "listening on http://ADDR" line of its standard output, and sets $pid
-# and $base.
-start() {
-	local name="$1"
-	shift
-	local out="$work/$name.out"
-	: >"$out"
-	"$@" >"$out" 2>/dev/null &
-	pid=$!
-	pids+=("$pid")
-	local i
-	for ((i = 0; i < 500; i++)); do
-		base="$(grep -o -m1 'listening on http://[0-9.:]*' "$out" | sed 's/listening on //' || true)"
-		if [[ -n "$base" ]]; then return 0; fi
-		if ! kill -0 "$pid" 2>/dev/null; then break; fi
-		sleep 0.01
-	done
-	echo "load.sh: $name did not start: $(cat "$out")" >&2
-	exit 1
-}
-
-# stop PID: stops a server started by start.
-stop() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
-# peak_rss_kib PID: the peak resident set size of PID (VmHWM), in KiB.
-peak_rss_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+# With --pin: servers on CPU 1, wrk on CPU 0 with one thread.
+server_cpu=()
+wrk_cpu=()
+if [[ -n "$pin" ]]; then
+	if [[ $(nproc) -lt 2 ]] || ! command -v taskset >/dev/null; then
+		echo "load.sh: --pin needs two CPUs and taskset" >&2
+		exit 2
+	fi
+	server_cpu=(env GOMAXPROCS=1 taskset -c 1)
+	wrk_cpu=(taskset -c 0)
+	threads=1
+fi
 
 # run_wrk SCENARIO BASE: runs wrk and prints its RESULT line.
 run_wrk() {
-	BENCH_SCENARIO="$1" wrk --threads "$threads" --connections "$connections" --duration "$duration" \
+	BENCH_SCENARIO="$1" "${wrk_cpu[@]}" wrk --threads "$threads" --connections "$connections" --duration "$duration" \
 		--timeout 5s --script "$repo/bench/random.lua" "$2" | grep '^RESULT '
 }
 
@@ -132,20 +101,20 @@ stop "$pid"
 body_bytes=$(wc -c <"$work/body.json")
 
 echo
-echo "load: wrk, $threads threads, $connections connections, $duration per run; bare body $body_bytes bytes"
+echo "load: wrk, $threads threads, $connections connections, $duration per run; bare body $body_bytes bytes${pin:+; pinned: servers on CPU 1, wrk on CPU 0}"
 echo "go: $(go version | cut -d' ' -f3-), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 printf '%-10s %-9s %10s %9s %9s %9s %8s %7s\n' scenario server req/s p50 p99 peak_rss errors ratio
 for scenario in $scenarios; do
-	start taskmock "$work/taskmock" serve --addr 127.0.0.1:0
+	start taskmock "${server_cpu[@]}" "$work/taskmock" serve --addr 127.0.0.1:0
 	check_answer "$scenario" "$base"
 	mock="$(run_wrk "$scenario" "$base")"
-	mock_rss=$(peak_rss_kib "$pid")
+	mock_rss=$(rss_kib "$pid" VmHWM)
 	stop "$pid"
 
-	start bare "$work/bare" --addr 127.0.0.1:0 --body "$work/body.json"
+	start bare "${server_cpu[@]}" "$work/bare" --addr 127.0.0.1:0 --body "$work/body.json"
 	bare="$(run_wrk "$scenario" "$base")"
-	bare_rss=$(peak_rss_kib "$pid")
+	bare_rss=$(rss_kib "$pid" VmHWM)
 	stop "$pid"
 
 	ratio=$(awk -v a="$(field rps "$mock")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')

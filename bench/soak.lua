@@ -1,6 +1,6 @@
 -- wrk script of bench/soak.sh: a bounded mix of requests of both APIs,
--- errors forced with Prefer, and admin PUTs of new tasks, every response
--- checked. SOAK_REQUESTS is the total to send, SOAK_THREADS wrk's threads
+-- errors forced with Prefer, scenario polls of new tasks and admin PUTs of
+-- new tasks, every response checked. SOAK_REQUESTS is the total to send, SOAK_THREADS wrk's threads
 -- (each sends its share, then marks SOAK_DONE/thread-N, and soak.sh
 -- stops wrk once all have); SOAK_TASK is a file holding an
 -- Oracle task for the PUTs. done() prints one line for soak.sh:
@@ -52,6 +52,9 @@ function request()
   elseif kind == 2 then
     local code = esri_codes[math.random(#esri_codes)]
     return wrk.format("GET", esri_path .. "?f=json&taskGroupJobId=" .. guid() .. "&taskOperationId=" .. guid(), { ["Prefer"] = "code=" .. code })
+  elseif kind == 3 then
+    -- A new task polled through a scenario: the server remembers it.
+    return wrk.format("GET", "/process/api/v1/tasks/" .. id, { ["Prefer"] = "scenario=progress" })
   elseif kind <= 5 then
     return wrk.format("GET", "/process/api/v1/tasks/" .. id)
   elseif kind <= 7 then

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Soak test of taskmock serve: sends a bounded number of mixed requests
 # (bench/soak.lua: both APIs, Esri GET and form POST, errors forced with
-# Prefer, admin PUTs of new tasks) with wrk, checks every response, and
-# checks that the server's peak RSS (VmHWM) stays under a bound.
+# Prefer, scenario=progress polls of new tasks, admin PUTs of new tasks)
+# with wrk, checks every response, and checks that the server's peak RSS
+# (VmHWM) stays under a bound and that the admin API kept no more tasks
+# than its bound (1,000 by default).
 #
 # Listens on 127.0.0.1 only; wrk runs at most --max-duration; every
 # process the script starts is stopped when it exits. Exit status 0 when
@@ -36,46 +38,15 @@ if ! [[ "$requests" =~ ^[0-9]+$ && "$max_rss_mb" =~ ^[0-9]+$ && "$max_duration" 
 	exit 2
 fi
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work="$(mktemp -d)"
-pid=""
-wrk_pid=""
-
-cleanup() {
-	local p
-	for p in "$wrk_pid" "$pid"; do
-		if [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; then
-			kill "$p" 2>/dev/null || true
-			wait "$p" 2>/dev/null || true
-		fi
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! command -v wrk >/dev/null; then
-	echo "soak.sh: installing wrk" >&2
-	sudo=""
-	if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-	$sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
-fi
+name=soak.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_wrk
 
 echo "building taskmock" >&2
 (cd "$repo" && go build -o "$work/taskmock" ./cmd/taskmock)
 
-"$work/taskmock" serve --addr 127.0.0.1:0 --admin >"$work/serve.out" 2>/dev/null &
-pid=$!
-base=""
-for ((i = 0; i < 500; i++)); do
-	base="$(grep -o -m1 'listening on http://[0-9.:]*' "$work/serve.out" | sed 's/listening on //' || true)"
-	if [[ -n "$base" ]] || ! kill -0 "$pid" 2>/dev/null; then break; fi
-	sleep 0.01
-done
-if [[ -z "$base" ]]; then
-	echo "soak.sh: taskmock serve did not start" >&2
-	exit 1
-fi
+start taskmock "$work/taskmock" serve --addr 127.0.0.1:0 --admin
 curl -sf -o "$work/task.json" "$base/process/api/v1/tasks/soak-template"
 
 echo "soak: $requests requests, wrk $threads threads, $connections connections, at most $max_duration; $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -84,6 +55,7 @@ SOAK_REQUESTS="$requests" SOAK_THREADS="$threads" SOAK_TASK="$work/task.json" SO
 	wrk --threads "$threads" --connections "$connections" --duration "$max_duration" --timeout 5s \
 	--script "$repo/bench/soak.lua" "$base" >"$work/wrk.out" &
 wrk_pid=$!
+pids+=("$wrk_pid")
 # Each thread marks its share done; then SIGINT makes wrk stop and report.
 while kill -0 "$wrk_pid" 2>/dev/null; do
 	if (($(find "$work/done" -type f | wc -l) >= threads)); then
@@ -95,10 +67,13 @@ done
 wait "$wrk_pid" || true
 out="$(cat "$work/wrk.out")"
 sed -n '/^SOAK /,$p' <<<"$out"
-rss_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
-hwm_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+now_kib=$(rss_kib "$pid" VmRSS)
+hwm_kib=$(rss_kib "$pid" VmHWM)
+anon_kib=$(rss_kib "$pid" RssAnon)
+file_kib=$(rss_kib "$pid" RssFile)
 stored=$(curl -sf "$base/__taskmock/tasks" | grep -o '"id"' | wc -l)
-echo "taskmock: RSS $((rss_kib / 1024)) MB now, peak $((hwm_kib / 1024)) MB (bound $max_rss_mb MB); $stored tasks stored by the admin API"
+echo "taskmock: RSS $((now_kib / 1024)) MB now ($((anon_kib / 1024)) MB anonymous, $((file_kib / 1024)) MB of the executable)," \
+	"peak $((hwm_kib / 1024)) MB (bound $max_rss_mb MB); $stored tasks stored by the admin API"
 
 sent=$(sed -n 's/^SOAK requests=\([0-9]*\).*/\1/p' <<<"$out")
 unexpected=$(sed -n 's/^SOAK .*unexpected=\([0-9]*\).*/\1/p' <<<"$out")
@@ -109,6 +84,10 @@ if [[ -z "$sent" || "$sent" -lt "$requests" ]]; then
 fi
 if [[ "${unexpected:-1}" -ne 0 ]]; then
 	echo "soak.sh: FAIL: $unexpected unexpected responses" >&2
+	status=1
+fi
+if ((stored > 1000)); then
+	echo "soak.sh: FAIL: the admin API kept $stored tasks, over its bound of 1000" >&2
 	status=1
 fi
 if ((hwm_kib > max_rss_mb * 1024)); then

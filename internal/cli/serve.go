@@ -147,8 +147,9 @@ Examples:
   curl -H 'Prefer: code=429' -i http://127.0.0.1:4010/process/api/v1/tasks/42
 
 Memory: the admin API's tasks and the scenarios' progress are bounded (the
-oldest evicted first), and the Go runtime's soft memory limit is 32 MiB
-unless the environment sets GOMEMLIMIT.
+oldest evicted first), and the Go runtime's soft memory limit is 20 MiB plus
+twice --admin-max-mb (28 MiB by default) unless the environment sets
+GOMEMLIMIT.
 
 Exit codes:
   0  stopped by an interrupt
@@ -156,9 +157,10 @@ Exit codes:
 `
 }
 
-// serveMemoryLimit is the Go runtime's soft memory limit while serve runs,
-// unless GOMEMLIMIT sets one.
-const serveMemoryLimit = 32 << 20
+// serveMemoryLimit returns the Go runtime's soft memory limit while serve
+// runs, unless GOMEMLIMIT sets one: 20 MiB, and twice the admin API's
+// bound (a stored task takes about twice its JSON's size in memory).
+func serveMemoryLimit(adminMaxMB int) int64 { return int64(20+2*adminMaxMB) << 20 }
 
 // runServe runs taskmock serve until ctx is done.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -292,7 +294,7 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// The stores are bounded (mockserver's doc, "Memory"); the soft limit
 		// keeps the garbage collector's slack from doubling the heap.
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(serveMemoryLimit))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(serveMemoryLimit(*adminMaxMB)))
 	}
 	srv := &http.Server{
 		Handler:           mock,
