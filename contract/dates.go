@@ -93,7 +93,7 @@ func parseDateTime(s string) (dateTime, error) {
 		}
 		rest = rest[i:]
 	}
-	loc := time.UTC
+	off := 0 // seconds east of UTC
 	zone := ""
 	switch {
 	case rest == "":
@@ -111,21 +111,31 @@ func parseDateTime(s string) (dateTime, error) {
 		if h > 23 || m > 59 {
 			return dateTime{}, fmt.Errorf("zone %q does not exist", rest)
 		}
-		off := h*3600 + m*60
+		off = h*3600 + m*60
 		if rest[0] == '-' {
 			off = -off
 		}
-		loc = time.FixedZone("", off)
 		zone = "offset"
 	default:
 		return dateTime{}, fmt.Errorf("unexpected %q after the time", truncate(rest, 20))
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, loc)
+	// The instant in UTC: a fixed zone would cost an allocation per date
+	// and the checks only compare instants.
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC).Add(-time.Duration(off) * time.Second)
 	return dateTime{t: t, zone: zone}, nil
 }
 
 func daysIn(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func allDigits(s string) bool {

@@ -40,6 +40,9 @@ type apiModel struct {
 type bodySchema struct {
 	compiled *jsonschema.Schema
 	shape    *shape
+	// pre vouches for the bodies that certainly pass compiled, sparing
+	// the library's run; nil when the schema uses what it does not handle.
+	pre *precheck
 }
 
 // shape is the tree of declared properties of a schema, used to find the
@@ -80,7 +83,8 @@ func compileAPI(api specs.API, opts *config.ValidationOptions, names ...string) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: compiling %s: %w", api.Filename, name, err)
 		}
-		m.schemas[name] = &bodySchema{compiled: c.CompiledSchema, shape: buildShape(schema, 0)}
+		pre, _ := compilePrecheck(schema, 0) // an error only means: always ask the library
+		m.schemas[name] = &bodySchema{compiled: c.CompiledSchema, shape: buildShape(schema, 0), pre: pre}
 	}
 	return m, nil
 }
@@ -173,8 +177,9 @@ func mergeShape(sh *shape, s *base.Schema, depth int) {
 }
 
 // undeclared appends a violation for every property of data that the shape
-// does not declare, at any depth.
-func (sh *shape) undeclared(data any, ptr string, add func(ptr, name string)) {
+// does not declare, at any depth. path holds the reference tokens of data;
+// the JSON Pointer is built only for a property to report.
+func (sh *shape) undeclared(data any, path []string, add func(ptr, name string)) {
 	if sh == nil || sh.open {
 		return
 	}
@@ -184,20 +189,20 @@ func (sh *shape) undeclared(data any, ptr string, add func(ptr, name string)) {
 		for k, val := range v {
 			child, ok := sh.props[k]
 			if !ok {
-				add(ptr+"/"+escapePointer(k), k)
+				add(pointer(append(path, k)), k)
 				continue
 			}
 			if child.open {
 				continue
 			}
-			child.undeclared(val, ptr+"/"+escapePointer(k), add)
+			child.undeclared(val, append(path, k), add)
 		}
 	case []any:
-		if sh.items == nil {
+		if sh.items == nil || sh.items.open {
 			return
 		}
 		for i, e := range v {
-			sh.items.undeclared(e, ptr+"/"+strconv.Itoa(i), add)
+			sh.items.undeclared(e, append(path, strconv.Itoa(i)), add)
 		}
 	}
 }

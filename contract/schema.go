@@ -19,6 +19,9 @@ var printer = message.NewPrinter(message.MatchLanguage("en"))
 // failing leaf of the error tree into a Violation at the JSON Pointer of the
 // value that failed.
 func schemaViolations(bs *bodySchema, data any, sev Severity) []Violation {
+	if bs.pre != nil && bs.pre.valid(data) {
+		return nil
+	}
 	err := bs.compiled.Validate(data)
 	if err == nil {
 		return nil

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -13,7 +12,30 @@ import (
 // rule table in rules.go. They are warnings unless the documentation makes
 // them certain.
 
-var guidShape = regexp.MustCompile(`^(?:\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$`)
+// isGUID reports whether s is a GUID such as
+// A031377A-E3C5-4C1A-A081-56285228A3A3, in any case, with or without braces.
+func isGUID(s string) bool {
+	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
+		s = s[1:37]
+	}
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func (c *check) esriSemantics(obj map[string]any) {
 	if ok, isBool := obj["success"].(bool); isBool && !ok {
@@ -68,7 +90,7 @@ func (c *check) esriSemantics(obj map[string]any) {
 		}
 	}
 	for _, f := range EsriGUIDFields {
-		if s, ok := task[f].(string); ok && !guidShape.MatchString(s) {
+		if s, ok := task[f].(string); ok && !isGUID(s) {
 			c.addBody(SeverityWarning, RuleEsriGUID, at+f, "expected a GUID such as A031377A-E3C5-4C1A-A081-56285228A3A3 (any case, braces optional), found %q", truncate(s, 60))
 		}
 	}

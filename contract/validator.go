@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -104,14 +104,14 @@ func (v *Validator) Validate(ex Exchange) Report {
 			c.oracle(status)
 		}
 	}
-	sort.SliceStable(c.body, func(i, j int) bool {
-		if c.body[i].Location != c.body[j].Location {
-			return c.body[i].Location < c.body[j].Location
+	slices.SortStableFunc(c.body, func(a, b Violation) int {
+		if a.Location != b.Location {
+			return strings.Compare(a.Location, b.Location)
 		}
-		if c.body[i].Rule != c.body[j].Rule {
-			return c.body[i].Rule < c.body[j].Rule
+		if a.Rule != b.Rule {
+			return strings.Compare(string(a.Rule), string(b.Rule))
 		}
-		return c.body[i].Message < c.body[j].Message
+		return strings.Compare(a.Message, b.Message)
 	})
 	rep.Violations = append(c.out, c.body...)
 	if rep.Violations == nil {
@@ -121,8 +121,17 @@ func (v *Validator) Validate(ex Exchange) Report {
 }
 
 // decode parses a JSON body, keeping numbers exact. Trailing data after the
-// value is an error.
+// value is an error. The fast decoder handles the bodies it is sure of;
+// encoding/json handles the rest and words every error.
 func decode(body []byte) (any, error) {
+	if v, ok := fastDecode(body); ok {
+		return v, nil
+	}
+	return decodeStd(body)
+}
+
+// decodeStd is decode with encoding/json only.
+func decodeStd(body []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -161,11 +170,30 @@ func (c *check) mediaType() (string, bool) {
 	if ct == "" {
 		return "", true
 	}
+	if plainMediaType(ct) {
+		return ct, true // what mime.ParseMediaType returns, without its allocations
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])), true
 	}
 	return mt, true
+}
+
+// plainMediaType reports whether ct is a lower-case type/subtype with no
+// parameters or spaces, such as application/json.
+func plainMediaType(ct string) bool {
+	slash := -1
+	for i := 0; i < len(ct); i++ {
+		switch c := ct[i]; {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '+', c == '.':
+		case c == '/' && slash < 0:
+			slash = i
+		default:
+			return false
+		}
+	}
+	return slash > 0 && slash < len(ct)-1
 }
 
 // param returns a request parameter from the query or the form body.
@@ -293,7 +321,8 @@ func (c *check) schema(name string, data any, sev Severity) {
 	if c.v.strict {
 		unknownSev = SeverityError
 	}
-	bs.shape.undeclared(data, "", func(ptr, prop string) {
+	var path [16]string
+	bs.shape.undeclared(data, path[:0], func(ptr, prop string) {
 		c.addBody(unknownSev, RuleUnknownField, ptr, "property %q is not in the documented schema", prop)
 	})
 }

@@ -1,0 +1,373 @@
+package contract
+
+import (
+	"encoding/json"
+	"sync"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxFastDepth bounds the nesting the fast decoder accepts. Deeper bodies go
+// to encoding/json, whose own limit (10000) and error message then apply.
+const maxFastDepth = 1000
+
+// fastDecoder parses one JSON text into the tree encoding/json builds when it
+// decodes into an any with UseNumber: map[string]any, []any, string,
+// json.Number, bool and nil. It makes one pass over a string copy of the body,
+// so keys, numbers and strings without escapes are substrings of that copy
+// and cost no allocation of their own.
+//
+// It answers only when it is sure: for any text it does not accept (including
+// valid JSON nested deeper than maxFastDepth, or data after the value) it
+// reports failure and the caller asks encoding/json, which then gives the
+// error or the value as it always did.
+type fastDecoder struct {
+	s     string
+	i     int
+	depth int
+	vals  []any    // array elements being collected, innermost last
+	kvs   []member // object members being collected, innermost last
+	buf   []byte   // scratch for strings with escapes or invalid UTF-8
+}
+
+type member struct {
+	key string
+	val any
+}
+
+var fastDecoders = sync.Pool{New: func() any { return new(fastDecoder) }}
+
+// fastDecode returns the decoded body and true, or nil and false when the
+// body is not a single JSON value followed only by white space (or is one the
+// fast decoder declines). When it returns true, encoding/json would have
+// returned an equal tree.
+func fastDecode(body []byte) (any, bool) {
+	d := fastDecoders.Get().(*fastDecoder)
+	d.s, d.i, d.depth = string(body), 0, 0
+	v, ok := d.value()
+	if ok {
+		d.skipSpace()
+		ok = d.i == len(d.s)
+	}
+	clear(d.vals)
+	clear(d.kvs)
+	d.vals, d.kvs, d.s = d.vals[:0], d.kvs[:0], ""
+	fastDecoders.Put(d)
+	if !ok {
+		return nil, false
+	}
+	return v, true
+}
+
+func (d *fastDecoder) skipSpace() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *fastDecoder) value() (any, bool) {
+	d.skipSpace()
+	if d.i >= len(d.s) {
+		return nil, false
+	}
+	switch c := d.s[d.i]; {
+	case c == '{':
+		return d.object()
+	case c == '[':
+		return d.array()
+	case c == '"':
+		s, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		return s, true
+	case c == 't':
+		return true, d.literal("true")
+	case c == 'f':
+		return false, d.literal("false")
+	case c == 'n':
+		return nil, d.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.number()
+	}
+	return nil, false
+}
+
+func (d *fastDecoder) literal(lit string) bool {
+	if len(d.s)-d.i < len(lit) || d.s[d.i:d.i+len(lit)] != lit {
+		return false
+	}
+	d.i += len(lit)
+	return true
+}
+
+// number scans a number by the JSON grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *fastDecoder) number() (any, bool) {
+	s, i := d.s, d.i
+	start := i
+	if s[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(s):
+		return nil, false
+	case s[i] == '0':
+		i++
+	case s[i] >= '1' && s[i] <= '9':
+		i = digits(s, i+1)
+	default:
+		return nil, false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(s, i+1)
+		if j == i+1 {
+			return nil, false
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(s, i)
+		if j == i {
+			return nil, false
+		}
+		i = j
+	}
+	d.i = i
+	return json.Number(s[start:i]), true
+}
+
+func digits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+func (d *fastDecoder) object() (any, bool) {
+	d.i++ // '{'
+	if d.depth++; d.depth > maxFastDepth {
+		return nil, false
+	}
+	d.skipSpace()
+	if d.i < len(d.s) && d.s[d.i] == '}' {
+		d.i++
+		d.depth--
+		return map[string]any{}, true
+	}
+	start := len(d.kvs)
+	for {
+		d.skipSpace()
+		if d.i >= len(d.s) || d.s[d.i] != '"' {
+			return nil, false
+		}
+		k, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		d.skipSpace()
+		if d.i >= len(d.s) || d.s[d.i] != ':' {
+			return nil, false
+		}
+		d.i++
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		d.kvs = append(d.kvs, member{k, v})
+		d.skipSpace()
+		if d.i >= len(d.s) {
+			return nil, false
+		}
+		c := d.s[d.i]
+		d.i++
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return nil, false
+		}
+	}
+	m := make(map[string]any, len(d.kvs)-start)
+	for _, e := range d.kvs[start:] {
+		m[e.key] = e.val // a repeated key: the last one wins, as in encoding/json
+	}
+	clear(d.kvs[start:])
+	d.kvs = d.kvs[:start]
+	d.depth--
+	return m, true
+}
+
+func (d *fastDecoder) array() (any, bool) {
+	d.i++ // '['
+	if d.depth++; d.depth > maxFastDepth {
+		return nil, false
+	}
+	d.skipSpace()
+	if d.i < len(d.s) && d.s[d.i] == ']' {
+		d.i++
+		d.depth--
+		return make([]any, 0), true // encoding/json gives an empty, non-nil slice
+	}
+	start := len(d.vals)
+	for {
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		d.vals = append(d.vals, v)
+		d.skipSpace()
+		if d.i >= len(d.s) {
+			return nil, false
+		}
+		c := d.s[d.i]
+		d.i++
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			return nil, false
+		}
+	}
+	a := make([]any, len(d.vals)-start)
+	copy(a, d.vals[start:])
+	clear(d.vals[start:])
+	d.vals = d.vals[:start]
+	d.depth--
+	return a, true
+}
+
+// str scans a string at d.i (an opening quote). A string with no escape and
+// valid UTF-8 is a substring of the body; others are rebuilt the way
+// encoding/json unquotes them.
+func (d *fastDecoder) str() (string, bool) {
+	s := d.s
+	i := d.i + 1
+	start := i
+	ascii := true
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '"':
+			d.i = i + 1
+			v := s[start:i]
+			if !ascii && !utf8.ValidString(v) {
+				return d.unquote(start)
+			}
+			return v, true
+		case c == '\\':
+			return d.unquote(start)
+		case c < 0x20:
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+		i++
+	}
+	return "", false
+}
+
+// unquote decodes the string whose content starts at start, handling
+// escapes (a lone or broken surrogate becomes U+FFFD) and replacing each
+// byte of invalid UTF-8 with U+FFFD, as encoding/json does.
+func (d *fastDecoder) unquote(start int) (string, bool) {
+	s := d.s
+	b := d.buf[:0]
+	i := start
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '"':
+			d.i = i + 1
+			d.buf = b
+			return string(b), true
+		case c < 0x20:
+			return "", false
+		case c == '\\':
+			if i+1 >= len(s) {
+				return "", false
+			}
+			switch e := s[i+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				i += 2
+			case 'b':
+				b = append(b, '\b')
+				i += 2
+			case 'f':
+				b = append(b, '\f')
+				i += 2
+			case 'n':
+				b = append(b, '\n')
+				i += 2
+			case 'r':
+				b = append(b, '\r')
+				i += 2
+			case 't':
+				b = append(b, '\t')
+				i += 2
+			case 'u':
+				r := hex4(s, i+2)
+				if r < 0 {
+					return "", false
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					r2 := rune(-1)
+					if i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+						r2 = hex4(s, i+2)
+					}
+					if dec := utf16.DecodeRune(r, r2); dec != unicode.ReplacementChar {
+						b = utf8.AppendRune(b, dec)
+						i += 6
+						break
+					}
+					r = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, r)
+			default:
+				return "", false
+			}
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			b = utf8.AppendRune(b, r) // an invalid byte gives RuneError, size 1
+		}
+	}
+	return "", false
+}
+
+// hex4 returns the value of the four hex digits at s[i:], or -1.
+func hex4(s string, i int) rune {
+	if len(s)-i < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
+}
