@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -164,6 +165,10 @@ func TestBrokenResponses(t *testing.T) {
 		{name: "esri truncated body", api: specs.Esri, body: esri[:len(esri)/2],
 			want: []want{errAt(contract.RuleBodyNotJSON, "body")}},
 		{name: "esri empty body", api: specs.Esri, header: jsonHeader, body: nil,
+			want: []want{errAt(contract.RuleBodyNotJSON, "body")}},
+		{name: "esri stray brace after the body", api: specs.Esri, body: append(bytes.Clone(esri), '}'),
+			want: []want{errAt(contract.RuleBodyNotJSON, "body")}},
+		{name: "oracle second value after the body", api: specs.Oracle, body: append(bytes.Clone(oracle), []byte(" \n{}")...),
 			want: []want{errAt(contract.RuleBodyNotJSON, "body")}},
 
 		// Oracle: schema.

@@ -138,11 +138,11 @@ func decodeStd(body []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, jsonError(err, body)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("data after the JSON value at byte %d", dec.InputOffset()+1)
-	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("data after the JSON value at byte %d", dec.InputOffset())
+	// Anything but white space after the value is an error, a stray } or ]
+	// included.
+	end := int(dec.InputOffset())
+	if rest := bytes.TrimLeft(body[end:], " \t\r\n"); len(rest) > 0 {
+		return nil, fmt.Errorf("data after the JSON value at byte %d", len(body)-len(rest)+1)
 	}
 	return v, nil
 }
