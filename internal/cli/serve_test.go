@@ -24,6 +24,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskmock/taskmock/mockserver"
+
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/specs"
 )
@@ -585,4 +587,32 @@ func TestServeHardening(t *testing.T) {
 		assert.Contains(t, stdout.String(), "loopback clients only, others get 403")
 	})
 	require.NoError(t, r.stop(t))
+}
+
+// FuzzServeFlagParsers feeds the parsers of --latency, --rate-limit and
+// the list flags arbitrary text: they must never panic, and what they
+// accept the mock must take or refuse with an error, never a panic.
+func FuzzServeFlagParsers(f *testing.F) {
+	for _, s := range []string{"20ms..400ms", "50ms", "20/s", "300/min", "5/100ms", "a, b,,c", "1s..", "..", "-5/s", "9999999999999999999/h", "1/-1ns"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if lo, hi, err := serveLatency(s); err == nil {
+			_, err := mockserver.New(mockserver.WithLatency(lo, hi))
+			if err == nil {
+				assert.True(t, 0 <= lo && lo <= hi && hi <= 10*time.Second, "%q accepted as %v..%v", s, lo, hi)
+			}
+		}
+		if n, per, err := serveRate(s); err == nil {
+			assert.Positive(t, n, s)
+			assert.Positive(t, per, s)
+			_, err := mockserver.New(mockserver.WithRateLimit(n, per))
+			assert.NoError(t, err, s)
+		}
+		for _, item := range serveList(s) {
+			assert.NotEmpty(t, item)
+			assert.Equal(t, strings.TrimSpace(item), item)
+			assert.NotContains(t, item, ",")
+		}
+	})
 }
