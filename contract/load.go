@@ -35,6 +35,18 @@ type LoadOptions struct {
 	// be read or parsed, and the walk goes on with the next file. When nil,
 	// the first such file stops the walk.
 	OnError func(*LoadError)
+	// OnProgress, when set, is told how far the reading of each input has
+	// gone: source names the input as in Item.Source (without "#N"), read
+	// counts the bytes read from it so far and total is its size, or -1
+	// when unknown (a stream, a pipe, a device). It is called with read 0
+	// when the input is opened, then each time at least 64 KiB more have
+	// been read, and at the end of input, so that the last call for a file
+	// read to its end has read == total. read never decreases for one
+	// input, and stops short of total when reading stops early (an error,
+	// a limit). It is called on the goroutine of Walk or ReadStream, in
+	// between calls of fn, and should return quickly: it is meant for a
+	// progress display.
+	OnProgress func(source string, read, total int64)
 }
 
 // LoadStats counts what a load saw.
@@ -156,7 +168,7 @@ func ReadStream(name string, r io.Reader, opts LoadOptions, fn func(Item) error)
 	}
 	l.limit = maxStreamBody
 	l.stats.Files++
-	err = l.read(name, r, loadByContent)
+	err = l.read(name, l.counted(name, r, -1), loadByContent)
 	return l.stats, err
 }
 
@@ -243,7 +255,46 @@ func (l *loader) loadFile(path string) error {
 	if strings.EqualFold(filepath.Ext(path), ".har") {
 		kind = loadHAR
 	}
-	return l.read(path, f, kind)
+	total := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		total = fi.Size()
+	}
+	return l.read(path, l.counted(path, f, total), kind)
+}
+
+// loadProgressStep is how many bytes a loadCounter lets pass between two
+// calls of OnProgress.
+const loadProgressStep = 64 << 10
+
+// counted returns r, wrapped in a loadCounter when opts.OnProgress is set,
+// after telling OnProgress that the input is opened.
+func (l *loader) counted(src string, r io.Reader, total int64) io.Reader {
+	if l.opts.OnProgress == nil {
+		return r
+	}
+	l.opts.OnProgress(src, 0, total)
+	return &loadCounter{r: r, src: src, total: total, fn: l.opts.OnProgress}
+}
+
+// loadCounter counts the bytes read through it and reports them to fn
+// every loadProgressStep bytes and at the end of input.
+type loadCounter struct {
+	r        io.Reader
+	src      string
+	total    int64
+	fn       func(source string, read, total int64)
+	n        int64 // bytes read
+	reported int64 // n at the last call of fn
+}
+
+func (c *loadCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n-c.reported >= loadProgressStep || (err == io.EOF && c.n > c.reported) {
+		c.reported = c.n
+		c.fn(c.src, c.n, c.total)
+	}
+	return n, err
 }
 
 // loadPathError turns an error of the file system into a LoadError that

@@ -3,6 +3,7 @@ package contract_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -723,4 +724,87 @@ func TestWalkSkipsHiddenDirectories(t *testing.T) {
 	stats, err := contract.Walk(dir, contract.LoadOptions{}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1, stats.Items)
+}
+
+// TestLoadOnProgress: OnProgress is told of each input as it is read, with
+// growing counts, its size as the total (-1 for a stream), and the end.
+func TestLoadOnProgress(t *testing.T) {
+	type call struct {
+		source      string
+		read, total int64
+		items       int // items handed to fn before this call
+	}
+	oracle := readSeed(t, "oracle-seed.json")
+	entry, err := json.Marshal(map[string]any{
+		"request":  map[string]any{"method": "GET", "url": "https://opa.example.com/process/api/v1/tasks/42", "headers": []any{}},
+		"response": map[string]any{"status": 200, "headers": []any{}, "content": map[string]any{"text": string(oracle)}},
+	})
+	require.NoError(t, err)
+	const entries = 200 // about 600 KB, several steps of 64 KiB
+	har := `{"log": {"version": "1.2", "entries": [` + strings.TrimSuffix(strings.Repeat(string(entry)+",", entries), ",") + `]}}`
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.har")
+	require.NoError(t, os.WriteFile(path, []byte(har), 0o644))
+	small := filepath.Join(dir, "small.json")
+	require.NoError(t, os.WriteFile(small, oracle, 0o644))
+
+	load := func(t *testing.T, stream bool, path string) []call {
+		var calls []call
+		items := 0
+		opts := contract.LoadOptions{OnProgress: func(source string, read, total int64) {
+			calls = append(calls, call{source, read, total, items})
+		}}
+		fn := func(contract.Item) error { items++; return nil }
+		var err error
+		if stream {
+			_, err = contract.ReadStream("-", strings.NewReader(har), opts, fn)
+		} else {
+			_, err = contract.Walk(path, opts, fn)
+		}
+		require.NoError(t, err)
+		require.Equal(t, entries, items)
+		return calls
+	}
+	// checkGrowing checks the calls of one input of n bytes, told total.
+	checkGrowing := func(t *testing.T, calls []call, source string, n, total int64) {
+		t.Helper()
+		require.GreaterOrEqual(t, len(calls), int(n/(64<<10)), "one call per 64 KiB at least")
+		assert.Equal(t, call{source, 0, total, 0}, calls[0], "the first call says the input is opened")
+		for i, c := range calls {
+			assert.Equal(t, source, c.source)
+			assert.Equal(t, total, c.total)
+			if i > 0 {
+				assert.Greater(t, c.read, calls[i-1].read, "read grows")
+			}
+		}
+		assert.Equal(t, n, calls[len(calls)-1].read, "the last call is at the end of input")
+	}
+
+	t.Run("file", func(t *testing.T) {
+		calls := load(t, false, path)
+		checkGrowing(t, calls, path, int64(len(har)), int64(len(har)))
+		assert.Less(t, calls[len(calls)/2].items, entries, "items are handed on while the file is read")
+		assert.Positive(t, calls[len(calls)/2].items)
+	})
+	t.Run("stream", func(t *testing.T) {
+		checkGrowing(t, load(t, true, ""), "-", int64(len(har)), -1)
+	})
+	t.Run("directory", func(t *testing.T) {
+		var calls []call
+		_, err := contract.Walk(dir, contract.LoadOptions{OnProgress: func(source string, read, total int64) {
+			calls = append(calls, call{source: source, read: read, total: total})
+		}}, nil)
+		require.NoError(t, err)
+		var bigCalls, smallCalls []call
+		for _, c := range calls {
+			if c.source == path {
+				bigCalls = append(bigCalls, c)
+			} else {
+				smallCalls = append(smallCalls, c)
+			}
+		}
+		checkGrowing(t, bigCalls, path, int64(len(har)), int64(len(har)))
+		n := int64(len(oracle))
+		assert.Equal(t, []call{{small, 0, n, 0}, {small, n, n, 0}}, smallCalls)
+	})
 }

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -76,17 +74,24 @@ func Summarize(results []Result, opts ReportOptions) Summary {
 	return s
 }
 
-// Render renders the results in the given format.
+// Render renders the results in the given format, in memory; validate
+// writes the same bytes one result at a time with a reportWriter.
 func Render(format Format, results []Result, opts ReportOptions) ([]byte, error) {
-	switch format {
-	case FormatText:
-		return RenderText(results, opts), nil
-	case FormatJSON:
-		return RenderJSON(results, opts)
-	case FormatJUnit:
-		return RenderJUnit(results, opts)
+	var b bytes.Buffer
+	rw, err := newReportWriter(&b, format, opts, newMemSpool)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown report format %q", format)
+	defer rw.remove()
+	for _, r := range results {
+		if err := rw.add(r); err != nil {
+			return nil, err
+		}
+	}
+	if err := rw.close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // ANSI colour sequences of the text format.
@@ -111,26 +116,8 @@ const (
 // one line and nothing from a recorded body reaches the terminal as an
 // escape sequence.
 func RenderText(results []Result, opts ReportOptions) []byte {
-	var b bytes.Buffer
-	for _, r := range results {
-		for _, v := range r.Report.Violations {
-			writeViolationLine(&b, r.Source, v, opts.Color)
-		}
-	}
-	s := Summarize(results, opts)
-	line := fmt.Sprintf("checked %s: %d passed, %d failed (%s, %s)",
-		plural(s.Checked, "response"), s.Passed, s.Failed(),
-		plural(s.Errors, "error"), plural(s.Warnings, "warning"))
-	if opts.Color {
-		c := ansiGreen
-		if s.Failed() > 0 {
-			c = ansiRed
-		}
-		line = c + line + ansiReset
-	}
-	b.WriteString(line)
-	b.WriteByte('\n')
-	return b.Bytes()
+	b, _ := Render(FormatText, results, opts) // text in memory cannot fail
+	return b
 }
 
 func writeViolationLine(b *bytes.Buffer, source string, v contract.Violation, color bool) {
@@ -168,6 +155,22 @@ type (
 	}
 )
 
+// newJSONResult is the JSON form of r.
+func newJSONResult(r Result) jsonResult {
+	jr := jsonResult{
+		Source:     r.Source,
+		API:        r.Report.API,
+		Status:     judgedStatus(r.Report),
+		Violations: make([]jsonViolation, 0, len(r.Report.Violations)),
+	}
+	for _, v := range r.Report.Violations {
+		jr.Violations = append(jr.Violations, jsonViolation{
+			Severity: v.Severity, Rule: v.Rule, Location: v.Location, Message: v.Message,
+		})
+	}
+	return jr
+}
+
 // RenderJSON renders
 //
 //	{"summary":{"checked":N,"passed":N,"errors":N,"warnings":N},
@@ -176,29 +179,7 @@ type (
 // indented by two spaces, with a trailing newline. Every result appears,
 // in order; one without violations has "violations": [].
 func RenderJSON(results []Result, opts ReportOptions) ([]byte, error) {
-	rep := jsonReport{Summary: Summarize(results, opts), Results: make([]jsonResult, 0, len(results))}
-	for _, r := range results {
-		jr := jsonResult{
-			Source:     r.Source,
-			API:        r.Report.API,
-			Status:     judgedStatus(r.Report),
-			Violations: make([]jsonViolation, 0, len(r.Report.Violations)),
-		}
-		for _, v := range r.Report.Violations {
-			jr.Violations = append(jr.Violations, jsonViolation{
-				Severity: v.Severity, Rule: v.Rule, Location: v.Location, Message: v.Message,
-			})
-		}
-		rep.Results = append(rep.Results, jr)
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return Render(FormatJSON, results, opts)
 }
 
 // The JUnit report.
@@ -232,6 +213,30 @@ type (
 	}
 )
 
+// junitSuiteName is the name of the test suite of the responses of api.
+func junitSuiteName(api specs.Name) string { return "taskmock." + xmlText(string(api)) }
+
+// newJUnitCase is the test case of r; failed says whether it fails.
+func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
+	tc = junitCase{ClassName: junitSuiteName(r.Report.API), Name: xmlText(r.Source)}
+	var lines bytes.Buffer
+	for _, v := range r.Report.Violations {
+		writeViolationLine(&lines, r.Source, v, false)
+	}
+	if !r.Report.Passed(opts.Strict) {
+		tc.Failure = &junitFailure{
+			Message: fmt.Sprintf("%s, %s", plural(r.Report.Errors(), "error"), plural(r.Report.Warnings(), "warning")),
+			Type:    "contract",
+			Text:    xmlText(lines.String()),
+		}
+		return tc, true
+	}
+	if lines.Len() > 0 {
+		tc.SystemOut = &junitText{Text: xmlText(lines.String())}
+	}
+	return tc, false
+}
+
 // RenderJUnit renders a JUnit XML document: <testsuites name="taskmock">
 // holds one <testsuite name="taskmock.API"> per API present in the
 // results (sorted by name), and each holds one <testcase> per response,
@@ -240,50 +245,7 @@ type (
 // in the text format; the warnings of a response that passes go into
 // <system-out>. Characters that XML 1.0 cannot carry are dropped.
 func RenderJUnit(results []Result, opts ReportOptions) ([]byte, error) {
-	byAPI := map[specs.Name]*junitSuite{}
-	var names []specs.Name
-	doc := junitSuites{Name: "taskmock"}
-	for _, r := range results {
-		api := r.Report.API
-		suite, ok := byAPI[api]
-		if !ok {
-			suite = &junitSuite{Name: "taskmock." + xmlText(string(api))}
-			byAPI[api] = suite
-			names = append(names, api)
-		}
-		tc := junitCase{ClassName: suite.Name, Name: xmlText(r.Source)}
-		var lines bytes.Buffer
-		for _, v := range r.Report.Violations {
-			writeViolationLine(&lines, r.Source, v, false)
-		}
-		if !r.Report.Passed(opts.Strict) {
-			tc.Failure = &junitFailure{
-				Message: fmt.Sprintf("%s, %s", plural(r.Report.Errors(), "error"), plural(r.Report.Warnings(), "warning")),
-				Type:    "contract",
-				Text:    xmlText(lines.String()),
-			}
-			suite.Failures++
-			doc.Failures++
-		} else if lines.Len() > 0 {
-			tc.SystemOut = &junitText{Text: xmlText(lines.String())}
-		}
-		suite.Cases = append(suite.Cases, tc)
-		suite.Tests++
-		doc.Tests++
-	}
-	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
-	for _, n := range names {
-		doc.Suites = append(doc.Suites, *byAPI[n])
-	}
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	enc := xml.NewEncoder(&b)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	return Render(FormatJUnit, results, opts)
 }
 
 // judgedStatus is the status the validator judged the response as: 200

@@ -45,6 +45,17 @@ Flags:
                    its response (default false)
   --color WHEN     colour the text report: auto, always or never (default auto);
                    auto colours a terminal only, unless NO_COLOR is set
+  --progress WHEN  show a status line on standard error, rewritten in place:
+                   the bytes read of the current input, the responses
+                   checked and failed so far; auto, always or never
+                   (default auto); auto shows it on a terminal only
+                   (not when TERM=dumb)
+
+Memory stays bounded whatever the size of the input and the number of
+responses: a HAR is read entry by entry, the text report is written as
+each response is checked, and the json and junit reports, which start
+with their counts, are spooled to a temporary file ($TMPDIR) until the
+end.
 
 Examples:
   taskmock validate recorded/
@@ -67,6 +78,7 @@ func runValidate(e *env, args []string) error {
 	format := fs.String("format", string(FormatText), "")
 	strict := fs.Bool("strict", false, "")
 	color := fs.String("color", colorAuto, "")
+	progressMode := fs.String("progress", progressAuto, "")
 	paths, help, err := e.parse(fs, cmd, validateUsage, args)
 	if err != nil || help {
 		return err
@@ -87,6 +99,10 @@ func runValidate(e *env, args []string) error {
 	if !slices.Contains(colors, *color) {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("--color must be %s, got %q", choices(colors), *color))
 	}
+	progressModes := []string{progressAuto, progressAlways, progressNever}
+	if !slices.Contains(progressModes, *progressMode) {
+		return e.fail(cmd, ExitUsage, fmt.Errorf("--progress must be %s, got %q", choices(progressModes), *progressMode))
+	}
 	if len(paths) == 0 {
 		return e.usageFail(cmd, errors.New("no input: give one or more PATHs, or - for standard input"))
 	}
@@ -104,12 +120,35 @@ func runValidate(e *env, args []string) error {
 	if err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("cannot build the validator: %w", err))
 	}
-	var results []Result
+	ropts := ReportOptions{Strict: *strict, Color: *format == string(FormatText) && useColor(*color, e.stdout)}
+	prog := newProgress(*progressMode, cmd, e.stderr)
+	if prog != nil {
+		// Every other line of stderr erases the progress line first, and
+		// so does the report when it goes to the same terminal.
+		ec := *e
+		ec.stderr = clearingWriter{e.stderr, prog}
+		e = &ec
+		defer prog.clear()
+	}
+	rw, err := newReportWriter(e.stdout, Format(*format), ropts, newFileSpool)
+	if err != nil {
+		return e.fail(cmd, ExitUsage, err)
+	}
+	defer rw.remove()
+	if prog != nil && isTerminal(e.stdout) {
+		rw.beforeWrite = prog.clear
+	}
+	var writeErr error
 	collect := func(it contract.Item) error {
 		if err := e.ctx.Err(); err != nil {
 			return err
 		}
-		results = append(results, Result{Source: it.Source, Report: v.Validate(it.Exchange)})
+		r := Result{Source: it.Source, Report: v.Validate(it.Exchange)}
+		if err := rw.add(r); err != nil {
+			writeErr = err
+			return err
+		}
+		prog.onResult(r.Report.Passed(*strict))
 		return nil
 	}
 	unreadable, skipped := false, 0
@@ -117,6 +156,9 @@ func runValidate(e *env, args []string) error {
 		// A bad file inside a directory is reported and the walk goes on.
 		unreadable = true
 		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
+	}
+	if prog != nil {
+		opts.OnProgress = prog.onRead
 	}
 	for _, p := range paths {
 		var stats contract.LoadStats
@@ -130,6 +172,9 @@ func runValidate(e *env, args []string) error {
 		if e.ctx.Err() != nil {
 			return e.fail(cmd, ExitUsage, errors.New("interrupted"))
 		}
+		if writeErr != nil {
+			return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", writeErr))
+		}
 		if err != nil {
 			unreadable = true
 			for _, le := range leafErrors(err) {
@@ -138,16 +183,15 @@ func runValidate(e *env, args []string) error {
 		}
 	}
 
-	ropts := ReportOptions{Strict: *strict, Color: *format == string(FormatText) && useColor(*color, e.stdout)}
-	out, err := Render(Format(*format), results, ropts)
-	if err != nil {
-		return e.fail(cmd, ExitUsage, fmt.Errorf("rendering the report: %w", err))
-	}
-	if _, err := e.stdout.Write(out); err != nil {
+	prog.clear()
+	if err := rw.close(); err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", err))
 	}
+	if err := rw.remove(); err != nil {
+		return e.fail(cmd, ExitUsage, fmt.Errorf("removing the spooled report: %w", err))
+	}
 
-	sum := Summarize(results, ropts)
+	sum := rw.summary()
 	switch {
 	case unreadable:
 		// Each unreadable input has had its line.
@@ -227,10 +271,5 @@ func useColor(mode string, w io.Writer) bool {
 	if os.Getenv("NO_COLOR") != "" {
 		return false
 	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isTerminal(w)
 }

@@ -3,18 +3,22 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/internal/cli"
+	"github.com/taskmock/taskmock/specs"
 )
 
 // The vendors' own example bodies, which must pass.
@@ -283,4 +287,189 @@ func TestValidateDirectoryGoesPastBadFiles(t *testing.T) {
 	assert.Equal(t, []string{"taskmock validate: " + filepath.Join(dir, "a-broken.json") + ": truncated JSON (unexpected end of input at byte 10)"}, r.stderrLines())
 	assert.Contains(t, r.stdout, filepath.Join(dir, "b", "bad-state.json")+": error /state schema-enum:")
 	assert.Contains(t, r.stdout, "checked 2 responses: 1 passed, 1 failed (1 error, 0 warnings)")
+}
+
+// lockedBuffer is a bytes.Buffer that a Run and a test can share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// harEntry is one HAR entry of a GET of an Oracle task answered with body.
+func harEntry(t *testing.T, body string) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"request":  map[string]any{"method": "GET", "url": "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b", "headers": []any{}},
+		"response": map[string]any{"status": 200, "headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}}, "content": map[string]any{"text": body}},
+	})
+	require.NoError(t, err)
+	return string(b)
+}
+
+// startStreaming runs validate with args on a standard input that has
+// only the start of a HAR: a broken Oracle response, then nothing until
+// the returned finish is called, which sends the rest and waits for Run.
+func startStreaming(t *testing.T, ctx context.Context, args ...string) (stdout *lockedBuffer, finish func() (stderr string, code int)) {
+	t.Helper()
+	broken := strings.Replace(readFile(t, oracleExample), `"state": "COMPLETED"`, `"state": "completed"`, 1)
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
+	stdout = &lockedBuffer{}
+	var stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- cli.Run(ctx, append(append([]string{"validate"}, args...), "-"), pr, stdout, &stderr)
+	}()
+	_, err := io.WriteString(pw, `{"log": {"version": "1.2", "entries": [`+harEntry(t, broken)+",\n")
+	require.NoError(t, err)
+	return stdout, func() (string, int) {
+		go func() {
+			io.WriteString(pw, harEntry(t, readFile(t, oracleExample))+"]}}")
+			pw.Close()
+		}()
+		err := <-done
+		return stderr.String(), cli.ExitCode(err)
+	}
+}
+
+// TestValidateStreamsText: the text report of a response is written as
+// soon as it is checked, before the input ends; the summary comes last.
+func TestValidateStreamsText(t *testing.T) {
+	stdout, finish := startStreaming(t, context.Background())
+	require.Eventually(t, func() bool { return strings.Contains(stdout.String(), "-#1: error /state ") },
+		5*time.Second, 5*time.Millisecond, "the first response's lines are written while the input is still open")
+	assert.NotContains(t, stdout.String(), "checked ")
+	stderr, code := finish()
+	assert.Equal(t, 1, code, stderr)
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	assert.Equal(t, "checked 2 responses: 1 passed, 1 failed (1 error, 0 warnings)", lines[len(lines)-1], stdout.String())
+}
+
+// TestValidateSpoolsRemoved: the json and junit reports spool to
+// temporary files, which are gone after the run, also after an interrupt.
+func TestValidateSpoolsRemoved(t *testing.T) {
+	for _, format := range []string{"json", "junit"} {
+		t.Run(format, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			r := run(t, "", "validate", "--format", format, esriExample, oracleExample)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.NotEmpty(t, r.stdout)
+			assertEmptyDir(t, tmp)
+		})
+		t.Run(format+" interrupted", func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stdout, finish := startStreaming(t, ctx, "--format", format)
+			require.Eventually(t, func() bool {
+				entries, err := os.ReadDir(tmp)
+				return err == nil && len(entries) > 0
+			}, 5*time.Second, 5*time.Millisecond, "the first response is spooled")
+			cancel()
+			stderr, code := finish()
+			assert.Equal(t, 2, code)
+			assert.Equal(t, "taskmock validate: interrupted\n", stderr)
+			assert.Empty(t, stdout.String())
+			assertEmptyDir(t, tmp)
+		})
+	}
+}
+
+func assertEmptyDir(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "temporary files left in %s", dir)
+}
+
+// TestValidateReportsUnchanged: what validate writes is what Render
+// renders for the same results, in every format, so the goldens of
+// report_test.go hold for validate too.
+func TestValidateReportsUnchanged(t *testing.T) {
+	lowerState := variant(t, oracleExample, "lower-state.json", `"state": "COMPLETED"`, `"state": "completed"`)
+	badPair := variant(t, esriExample, "bad-pair.json", `"statusCode": 0,`, `"statusCode": 3,`)
+	inputs := []string{esriExample, lowerState, badPair, oracleExample, lowerState}
+	for _, format := range cli.Formats() {
+		t.Run(string(format), func(t *testing.T) {
+			var results []cli.Result
+			for _, in := range inputs {
+				r := run(t, "", "validate", "--format", "json", in)
+				var rep struct {
+					Results []struct {
+						Source     string               `json:"source"`
+						API        specs.Name           `json:"api"`
+						Status     int                  `json:"status"`
+						Violations []contract.Violation `json:"violations"`
+					} `json:"results"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+				require.Len(t, rep.Results, 1)
+				jr := rep.Results[0]
+				results = append(results, cli.Result{Source: jr.Source,
+					Report: contract.Report{API: jr.API, Status: jr.Status, Violations: jr.Violations}})
+			}
+			want, err := cli.Render(format, results, cli.ReportOptions{})
+			require.NoError(t, err)
+			r := run(t, "", append([]string{"validate", "--format", string(format), "--color", "never"}, inputs...)...)
+			assert.Equal(t, string(want), r.stdout)
+		})
+	}
+}
+
+// TestValidateProgress: --progress always draws the status line on
+// stderr and erases it before any other line and at the end; never, and
+// auto on what is not a terminal, draw nothing.
+func TestValidateProgress(t *testing.T) {
+	const erase = "\r\x1b[K"
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	wantStdout := "checked 2 responses: 2 passed, 0 failed (0 errors, 0 warnings)\n"
+	tests := []struct {
+		name string
+		args []string
+		want func(t *testing.T, stderr string)
+	}{
+		{"auto on a buffer", nil, func(t *testing.T, stderr string) { assert.Empty(t, stderr) }},
+		{"never", []string{"--progress", "never"}, func(t *testing.T, stderr string) { assert.Empty(t, stderr) }},
+		{"always", []string{"--progress", "always"}, func(t *testing.T, stderr string) {
+			assert.True(t, strings.HasPrefix(stderr, "\rtaskmock validate: "), "%q", stderr)
+			assert.Contains(t, stderr, "esri-example.json 0% (0 of 418 B), 0 responses, 0 failed\x1b[K", "drawn when the first input is opened")
+			assert.Contains(t, stderr, " responses, 0 failed\x1b[K")
+			assert.True(t, strings.HasSuffix(stderr, erase), "erased at the end: %q", stderr)
+			assert.NotContains(t, stderr, "\n")
+		}},
+		{"always, with an error line", []string{"--progress", "always", missing}, func(t *testing.T, stderr string) {
+			assert.True(t, strings.HasPrefix(stderr, "\rtaskmock validate: "), "%q", stderr)
+			assert.Contains(t, stderr, erase+"taskmock validate: "+missing+": no such file or directory\n",
+				"the line is erased before the error")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"validate", esriExample, oracleExample}, tt.args...)
+			r := run(t, "", args...)
+			assert.Equal(t, wantStdout, r.stdout)
+			tt.want(t, r.stderr)
+		})
+	}
+}
+
+func TestValidateBadProgressFlag(t *testing.T) {
+	r := run(t, "", "validate", "--progress", "sometimes", esriExample)
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, []string{`taskmock validate: --progress must be auto, always or never, got "sometimes"`}, r.stderrLines())
+	assert.Empty(t, r.stdout)
 }

@@ -1,0 +1,311 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/taskmock/taskmock/specs"
+)
+
+// reportWriter writes a report one result at a time, so that a run holds
+// no more than one result in memory whatever the number of responses.
+//
+// The text format goes straight to w: each result's violation lines as
+// it is added, the summary line on close. The JSON and JUnit documents
+// start with counts, so each rendered result is spooled (to a temporary
+// file in validate) and the document is written on close: the summary,
+// then the spooled results, copied. The bytes are those of Render.
+//
+// Call add for each result, then close; remove must be called in every
+// case (defer it): it deletes the spools, also when close was not reached.
+type reportWriter struct {
+	w        io.Writer
+	format   Format
+	opts     ReportOptions
+	newSpool func() (spool, error)
+	sum      Summary
+	buf      bytes.Buffer // the rendering of one result
+
+	// JSON: the results, each preceded by its separator.
+	results spool
+	// JUnit: the test cases of each API, and the API's counts.
+	suites map[specs.Name]*junitSpool
+	spools []spool // every spool made, for remove
+	// beforeWrite, when set, is called before each write to w (validate
+	// erases its progress line when w is the same terminal).
+	beforeWrite func()
+}
+
+// junitSpool holds the test cases of one suite.
+type junitSpool struct {
+	spool
+	tests, failures int
+}
+
+// spool holds rendered results until the document is written.
+type spool interface {
+	io.Writer
+	// contents returns what was written, from the start. It is called once,
+	// after the last write.
+	contents() (io.Reader, error)
+	// remove frees the spool; it may be called more than once.
+	remove() error
+}
+
+// newReportWriter returns a writer of the report in format to w, which
+// spools with newSpool (newMemSpool or newFileSpool).
+func newReportWriter(w io.Writer, format Format, opts ReportOptions, newSpool func() (spool, error)) (*reportWriter, error) {
+	if !slices.Contains(Formats(), format) {
+		return nil, fmt.Errorf("unknown report format %q", format)
+	}
+	return &reportWriter{w: w, format: format, opts: opts, newSpool: newSpool}, nil
+}
+
+// add counts r and writes it: to w in the text format, else to a spool.
+func (rw *reportWriter) add(r Result) error {
+	rw.sum.Checked++
+	passed := r.Report.Passed(rw.opts.Strict)
+	if passed {
+		rw.sum.Passed++
+	}
+	rw.sum.Errors += r.Report.Errors()
+	rw.sum.Warnings += r.Report.Warnings()
+	rw.buf.Reset()
+	switch rw.format {
+	case FormatText:
+		for _, v := range r.Report.Violations {
+			writeViolationLine(&rw.buf, r.Source, v, rw.opts.Color)
+		}
+		if rw.buf.Len() == 0 {
+			return nil
+		}
+		return rw.write(rw.buf.Bytes())
+	case FormatJSON:
+		if rw.results == nil {
+			s, err := rw.spool()
+			if err != nil {
+				return err
+			}
+			rw.results = s
+		}
+		if rw.sum.Checked > 1 {
+			rw.buf.WriteByte(',')
+		}
+		rw.buf.WriteString("\n    ")
+		enc := json.NewEncoder(&rw.buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("    ", "  ")
+		if err := enc.Encode(newJSONResult(r)); err != nil {
+			return err
+		}
+		rw.buf.Truncate(rw.buf.Len() - 1) // Encode's newline
+		_, err := rw.results.Write(rw.buf.Bytes())
+		return err
+	case FormatJUnit:
+		suite, err := rw.suite(r.Report.API)
+		if err != nil {
+			return err
+		}
+		tc, failed := newJUnitCase(r, rw.opts)
+		suite.tests++
+		if failed {
+			suite.failures++
+		}
+		rw.buf.WriteByte('\n')
+		enc := xml.NewEncoder(&rw.buf)
+		enc.Indent("    ", "  ")
+		if err := enc.EncodeElement(tc, xml.StartElement{Name: xml.Name{Local: "testcase"}}); err != nil {
+			return err
+		}
+		_, err = suite.Write(rw.buf.Bytes())
+		return err
+	}
+	return nil
+}
+
+// summary counts the results added so far.
+func (rw *reportWriter) summary() Summary { return rw.sum }
+
+// close writes the end of the report: the summary line of the text
+// format, or the whole JSON or JUnit document.
+func (rw *reportWriter) close() error {
+	rw.buf.Reset()
+	switch rw.format {
+	case FormatText:
+		s := rw.sum
+		line := fmt.Sprintf("checked %s: %d passed, %d failed (%s, %s)",
+			plural(s.Checked, "response"), s.Passed, s.Failed(),
+			plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+		if rw.opts.Color {
+			c := ansiGreen
+			if s.Failed() > 0 {
+				c = ansiRed
+			}
+			line = c + line + ansiReset
+		}
+		rw.buf.WriteString(line)
+		rw.buf.WriteByte('\n')
+		return rw.write(rw.buf.Bytes())
+	case FormatJSON:
+		rw.buf.WriteString("{\n  \"summary\": ")
+		enc := json.NewEncoder(&rw.buf)
+		enc.SetIndent("  ", "  ")
+		if err := enc.Encode(rw.sum); err != nil {
+			return err
+		}
+		rw.buf.Truncate(rw.buf.Len() - 1)
+		rw.buf.WriteString(",\n  \"results\": [")
+		if err := rw.write(rw.buf.Bytes()); err != nil {
+			return err
+		}
+		if rw.results != nil {
+			if err := rw.copy(rw.results); err != nil {
+				return err
+			}
+			return rw.write([]byte("\n  ]\n}\n"))
+		}
+		return rw.write([]byte("]\n}\n"))
+	case FormatJUnit:
+		rw.buf.WriteString(xml.Header)
+		fmt.Fprintf(&rw.buf, `<testsuites name="taskmock" tests="%d" failures="%d">`, rw.sum.Checked, rw.sum.Checked-rw.sum.Passed)
+		names := make([]specs.Name, 0, len(rw.suites))
+		for n := range rw.suites {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			suite := rw.suites[n]
+			rw.buf.WriteString("\n  <testsuite name=\"")
+			_ = xml.EscapeText(&rw.buf, []byte(junitSuiteName(n))) // a bytes.Buffer does not fail
+			fmt.Fprintf(&rw.buf, `" tests="%d" failures="%d">`, suite.tests, suite.failures)
+			if err := rw.write(rw.buf.Bytes()); err != nil {
+				return err
+			}
+			rw.buf.Reset()
+			if err := rw.copy(suite); err != nil {
+				return err
+			}
+			rw.buf.WriteString("\n  </testsuite>")
+		}
+		if len(names) > 0 {
+			rw.buf.WriteByte('\n')
+		}
+		rw.buf.WriteString("</testsuites>\n")
+		return rw.write(rw.buf.Bytes())
+	}
+	return nil
+}
+
+// remove deletes the spools. It may be called more than once.
+func (rw *reportWriter) remove() error {
+	var errs []error
+	for _, s := range rw.spools {
+		errs = append(errs, s.remove())
+	}
+	return errors.Join(errs...)
+}
+
+func (rw *reportWriter) write(b []byte) error {
+	if rw.beforeWrite != nil {
+		rw.beforeWrite()
+	}
+	_, err := rw.w.Write(b)
+	return err
+}
+
+// copy writes the contents of s to w.
+func (rw *reportWriter) copy(s spool) error {
+	r, err := s.contents()
+	if err != nil {
+		return err
+	}
+	if rw.beforeWrite != nil {
+		rw.beforeWrite()
+	}
+	_, err = io.Copy(rw.w, r)
+	return err
+}
+
+func (rw *reportWriter) spool() (spool, error) {
+	s, err := rw.newSpool()
+	if err != nil {
+		return nil, err
+	}
+	rw.spools = append(rw.spools, s)
+	return s, nil
+}
+
+// suite returns the spool of the test cases of api, made on first use.
+func (rw *reportWriter) suite(api specs.Name) (*junitSpool, error) {
+	if s, ok := rw.suites[api]; ok {
+		return s, nil
+	}
+	sp, err := rw.spool()
+	if err != nil {
+		return nil, err
+	}
+	if rw.suites == nil {
+		rw.suites = map[specs.Name]*junitSpool{}
+	}
+	s := &junitSpool{spool: sp}
+	rw.suites[api] = s
+	return s, nil
+}
+
+// memSpool is a spool in memory, for Render.
+type memSpool struct{ bytes.Buffer }
+
+func newMemSpool() (spool, error) { return &memSpool{}, nil }
+
+func (s *memSpool) contents() (io.Reader, error) { return &s.Buffer, nil }
+func (s *memSpool) remove() error                { s.Reset(); return nil }
+
+// fileSpool is a spool in a temporary file (os.CreateTemp in the default
+// directory, $TMPDIR), for reports of any size; remove deletes the file.
+type fileSpool struct {
+	f       *os.File
+	w       *bufio.Writer
+	removed bool
+}
+
+func newFileSpool() (spool, error) {
+	f, err := os.CreateTemp("", "taskmock-report-*")
+	if err != nil {
+		return nil, fmt.Errorf("spooling the report: %w", err)
+	}
+	return &fileSpool{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+func (s *fileSpool) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		err = fmt.Errorf("spooling the report: %w", err)
+	}
+	return n, err
+}
+
+func (s *fileSpool) contents() (io.Reader, error) {
+	if err := s.w.Flush(); err != nil {
+		return nil, fmt.Errorf("spooling the report: %w", err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("spooling the report: %w", err)
+	}
+	return s.f, nil
+}
+
+func (s *fileSpool) remove() error {
+	if s.removed {
+		return nil
+	}
+	s.removed = true
+	s.f.Close()
+	return os.Remove(s.f.Name())
+}
