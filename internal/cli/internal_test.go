@@ -54,7 +54,8 @@ func TestVersionLine(t *testing.T) {
 }
 
 func TestUseColor(t *testing.T) {
-	// /dev/null is a character device, as a terminal is.
+	tty := openTerminal(t)
+	// /dev/null is a character device, as a terminal is, but not a terminal.
 	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	require.NoError(t, err)
 	t.Cleanup(func() { devNull.Close() })
@@ -69,13 +70,14 @@ func TestUseColor(t *testing.T) {
 		w       io.Writer
 		want    bool
 	}{
-		{"auto on a character device", colorAuto, "", devNull, true},
-		{"auto with NO_COLOR", colorAuto, "1", devNull, false},
+		{"auto on a terminal", colorAuto, "", tty, true},
+		{"auto on /dev/null", colorAuto, "", devNull, false},
+		{"auto with NO_COLOR", colorAuto, "1", tty, false},
 		{"auto on a regular file", colorAuto, "", regular, false},
 		{"auto on a buffer", colorAuto, "", &bytes.Buffer{}, false},
 		{"always on a buffer", colorAlways, "", &bytes.Buffer{}, true},
 		{"always beats NO_COLOR", colorAlways, "1", regular, true},
-		{"never on a character device", colorNever, "", devNull, false},
+		{"never on a terminal", colorNever, "", tty, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

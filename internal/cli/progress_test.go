@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fakeProgress is a progress on a buffer whose clock the test moves.
@@ -100,4 +102,13 @@ func TestNewProgress(t *testing.T) {
 	assert.Nil(t, newProgress(progressAuto, "x", &b), "auto: a buffer is no terminal")
 	assert.Nil(t, newProgress(progressNever, "x", &b))
 	assert.NotNil(t, newProgress(progressAlways, "x", &b))
+}
+
+func TestIsTerminal(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.False(t, isTerminal(f), "a character device that is not a terminal")
+	assert.False(t, isTerminal(&bytes.Buffer{}))
+	assert.True(t, isTerminal(openTerminal(t)))
 }
