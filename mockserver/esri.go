@@ -310,14 +310,7 @@ func (s *Server) esriFail(w http.ResponseWriter, out esriOut, status int, e esri
 // esriWrite writes a task response, or the error e, in out's format.
 func (s *Server) esriWrite(w http.ResponseWriter, out esriOut, status int, t task, e *esriError) error {
 	if out.format == "html" {
-		var resp object
-		if e == nil {
-			var err error
-			if resp, err = t.object(); err != nil {
-				return err
-			}
-		}
-		page, err := s.esriPage(out, resp, e)
+		page, err := s.esriPage(out, t, e)
 		if err != nil {
 			return err
 		}

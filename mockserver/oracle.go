@@ -131,7 +131,10 @@ func (s *Server) serveOracle(w http.ResponseWriter, r *http.Request, id string) 
 		}
 		return s.oracleFail(w, http.StatusInternalServerError)
 	}
-	grouped, _ := strconv.ParseBool(query.Get("totalResultsGrouped"))
+	grouped := false
+	if v := query.Get("totalResultsGrouped"); v != "" { // ParseBool("") allocates its error
+		grouped, _ = strconv.ParseBool(v)
+	}
 	if grouped || t.body != nil { // a generated task never has the counts
 
 		body, err := t.object()

@@ -65,20 +65,21 @@ type esriID struct {
 const seedLang = "en"
 
 // A task and where it came from. A generated task comes as raw, the
-// compact JSON encoding/json writes for it, and is read into body only when
-// an answer needs its members (the HTML page, the counts of
+// compact JSON its AppendJSON writes (json.Marshal's bytes), and is read
+// into body only when an answer needs its members (the counts of
 // totalResultsGrouped); any other task comes as body.
 type task struct {
 	body   object
 	raw    []byte
-	buf    *bytes.Buffer // holds raw; back to encodeBuffers on release
-	lang   string        // its language, for Content-Language
-	source string        // "seed" or "task", for the log
+	buf    *[]byte                // holds raw; back to encodeBuffers on release
+	esri   *fixtures.EsriResponse // a generated Esri task, for the HTML page
+	lang   string                 // its language, for Content-Language
+	source string                 // "seed" or "task", for the log
 }
 
 // encodeBuffers are the buffers generated tasks are encoded into, reused
 // from one request to the next.
-var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // maxPooledBuffer is the capacity beyond which a buffer is not reused.
 const maxPooledBuffer = 64 << 10
@@ -86,8 +87,8 @@ const maxPooledBuffer = 64 << 10
 // release gives the task's buffer back for reuse, once its bytes are
 // written; t.raw must not be used after.
 func (t task) release() {
-	if t.buf != nil && t.buf.Cap() <= maxPooledBuffer {
-		t.buf.Reset()
+	if t.buf != nil && cap(t.raw) <= maxPooledBuffer {
+		*t.buf = t.raw[:0] // AppendJSON may have grown it
 		encodeBuffers.Put(t.buf)
 	}
 }
@@ -108,25 +109,29 @@ func (t task) compact() ([]byte, error) {
 	return jsonMarshal(t.body, "")
 }
 
-// encodeTask encodes a generated task as jsonMarshal would encode the
-// object read from it: json.Marshal's compact, HTML-escaped output, whose
-// member order and value bytes are the object's.
-func encodeTask(v any) ([]byte, error) {
-	t, err := encodeGenerated(v, "", "")
-	return t.raw, err
-}
-
-// encodeGenerated returns a generated task, encoded by encodeTask into a
-// pooled buffer: the caller releases it once written.
-func encodeGenerated(v any, lang, source string) (task, error) {
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	enc := json.NewEncoder(buf)
-	if err := enc.Encode(v); err != nil {
-		task{buf: buf}.release()
+// encodeOracle encodes a generated Oracle task into a pooled buffer, as
+// jsonMarshal would encode the object read from it (json.Marshal's
+// compact, HTML-escaped output, whose member order and value bytes are the
+// object's): the caller releases it once written.
+func encodeOracle(t *fixtures.OracleTask) (task, error) {
+	buf := encodeBuffers.Get().(*[]byte)
+	raw, err := t.AppendJSON((*buf)[:0])
+	if err != nil {
+		encodeBuffers.Put(buf)
 		return task{}, err
 	}
-	raw := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode ends with a newline; Marshal does not
-	return task{raw: raw, buf: buf, lang: lang, source: source}, nil
+	return task{raw: raw, buf: buf, lang: t.Lang, source: "task"}, nil
+}
+
+// encodeEsri is encodeOracle for a getTask response.
+func encodeEsri(r *fixtures.EsriResponse) (task, error) {
+	buf := encodeBuffers.Get().(*[]byte)
+	raw, err := r.AppendJSON((*buf)[:0])
+	if err != nil {
+		encodeBuffers.Put(buf)
+		return task{}, err
+	}
+	return task{raw: raw, buf: buf, esri: r, lang: r.Lang, source: "task"}, nil
 }
 
 // esriTask returns the getTask response for id: a generated task, or the
@@ -148,7 +153,7 @@ func (s *Server) esriTask(r *http.Request, id esriID, ctl control) (task, error)
 	if err != nil {
 		return task{}, generatorError(err)
 	}
-	return encodeGenerated(resp, resp.Lang, "task")
+	return encodeEsri(&resp)
 }
 
 // oracleTask returns task id with links under base: a generated task, or
@@ -177,7 +182,7 @@ func (s *Server) oracleTask(r *http.Request, id, base string, ctl control) (task
 	if err != nil {
 		return task{}, generatorError(err)
 	}
-	return encodeGenerated(t, t.Lang, "task")
+	return encodeOracle(&t)
 }
 
 // esriProgress are the statuses of an Esri task's successive polls under
