@@ -12,9 +12,11 @@ import (
 // rule table in rules.go. They are warnings unless the documentation makes
 // them certain.
 
-// isGUID reports whether s is a GUID such as
-// A031377A-E3C5-4C1A-A081-56285228A3A3, in any case, with or without braces.
-func isGUID(s string) bool {
+// IsGUID reports whether s is a GUID such as
+// A031377A-E3C5-4C1A-A081-56285228A3A3 (8-4-4-4-12 hexadecimal digits), in
+// any letter case, with or without braces: the shape rule esri-guid expects
+// of the task's GUIDs.
+func IsGUID(s string) bool {
 	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
 		s = s[1:37]
 	}
@@ -90,7 +92,7 @@ func (c *check) esriSemantics(obj map[string]any) {
 		}
 	}
 	for _, f := range EsriGUIDFields {
-		if s, ok := task[f].(string); ok && !isGUID(s) {
+		if s, ok := task[f].(string); ok && !IsGUID(s) {
 			c.addBody(SeverityWarning, RuleEsriGUID, at+f, "expected a GUID such as A031377A-E3C5-4C1A-A081-56285228A3A3 (any case, braces optional), found %q", truncate(s, 60))
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -32,31 +33,6 @@ const esriMethods = "GET, HEAD, POST, OPTIONS"
 // callbackName is the JSONP callback names the mock accepts: a JavaScript
 // identifier path such as handleTask or app.tasks.show.
 var callbackName = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]{0,127}$`)
-
-// isGUID reports whether s is a GUID in any letter case, with or without
-// braces: 8-4-4-4-12 hexadecimal digits.
-func isGUID(s string) bool {
-	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
-		s = s[1:37]
-	}
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 // esriError is an ArcGIS REST error.
 type esriError struct {
@@ -283,10 +259,10 @@ func esriParams(w http.ResponseWriter, r *http.Request) (url.Values, *esriError)
 func esriIDs(params url.Values) (esriID, []string) {
 	id := esriID{taskGroupJobID: params.Get("taskGroupJobId"), taskOperationID: params.Get("taskOperationId")}
 	var bad []string
-	if !isGUID(id.taskGroupJobID) {
+	if !contract.IsGUID(id.taskGroupJobID) {
 		bad = append(bad, "taskGroupJobId")
 	}
-	if !isGUID(id.taskOperationID) {
+	if !contract.IsGUID(id.taskOperationID) {
 		bad = append(bad, "taskOperationId")
 	}
 	return id, bad

@@ -407,7 +407,7 @@ func (s *Server) readTask(api specs.Name, id string, b []byte) (taskKey, object,
 		case esriKey(got) != esriKey(id):
 			return taskKey{}, nil, &taskError{msg: fmt.Sprintf("the task's taskOperationId %s is not %s", quoteValue(got), quoteValue(id))}
 		}
-		if !isGUID(id) {
+		if !contract.IsGUID(id) {
 			return taskKey{}, nil, &taskError{msg: fmt.Sprintf("taskOperationId %s is not a GUID", quoteValue(id))}
 		}
 		key = esriKey(id)
