@@ -122,10 +122,11 @@ func runProxy(e *env, args []string) error {
 	if *maxBody < 1 {
 		return e.usageFail(cmd, fmt.Errorf("--max-body must be positive, got %d", *maxBody))
 	}
-	handler, err := e.logHandler(*logFormat)
+	handler, logs, err := e.logHandler(*logFormat)
 	if err != nil {
 		return e.usageFail(cmd, err)
 	}
+	defer logs.Close()
 	logger := slog.New(handler)
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()

@@ -97,8 +97,9 @@ Flags:
   --now RFC3339          the time the tasks are generated at
                          (default: the start of the current UTC day, so
                          tasks stay the same across restarts within a day)
-  --log-format FORMAT    the format of the request log: text or json
-                         (default text)
+  --log-format FORMAT    the format of the request log on standard error:
+                         text or json (default text); lines are written in
+                         batches, at most 100ms after their request
   --require-auth         ask for a token: Esri answers 499 "Token Required"
                          without one, Oracle 401 without a well-formed
                          Authorization: Bearer header; the token "` + mockserver.ExpiredToken + `"
@@ -212,10 +213,11 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		return e.usageFail(cmd, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 
-	handler, err := e.logHandler(*logFormat)
+	handler, logs, err := e.logHandler(*logFormat)
 	if err != nil {
 		return e.usageFail(cmd, err)
 	}
+	defer logs.Close()
 	logger := slog.New(handler)
 
 	opts := []mockserver.Option{mockserver.WithSeed(*seed), mockserver.WithLogger(logger)}
@@ -311,16 +313,20 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	return e.runHTTP(cmd, srv, ln, banner, serveShutdownGrace, logger)
 }
 
-// logHandler returns the request log handler of --log-format, writing to
-// stderr: text or json.
-func (e *env) logHandler(format string) (slog.Handler, error) {
+// logHandler returns the request log handler of --log-format, text or
+// json, writing to stderr through a logWriter that the caller closes.
+func (e *env) logHandler(format string) (slog.Handler, *logWriter, error) {
+	var h func(io.Writer, *slog.HandlerOptions) slog.Handler
 	switch format {
 	case logFormatText:
-		return slog.NewTextHandler(e.stderr, nil), nil
+		h = func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewTextHandler(w, o) }
 	case logFormatJSON:
-		return slog.NewJSONHandler(e.stderr, nil), nil
+		h = func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewJSONHandler(w, o) }
+	default:
+		return nil, nil, fmt.Errorf("--log-format must be %s, got %q", choices([]string{logFormatText, logFormatJSON}), format)
 	}
-	return nil, fmt.Errorf("--log-format must be %s, got %q", choices([]string{logFormatText, logFormatJSON}), format)
+	lw := newLogWriter(e.stderr, logFlushEvery)
+	return h(lw, nil), lw, nil
 }
 
 // runHTTP serves srv on ln, prints the banner for the listener's base URL,
