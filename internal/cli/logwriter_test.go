@@ -11,29 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// lockedBuffer is a strings.Builder safe for the logWriter's goroutine and
-// the test's.
-type lockedBuffer struct {
-	mu     sync.Mutex
-	b      strings.Builder
-	writes int
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.writes++
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogWriterBuffersUntilClose(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	lw := newLogWriter(&out, time.Hour)
 	for i := range 3 {
 		fmt.Fprintf(lw, "line %d\n", i)
@@ -48,7 +27,7 @@ func TestLogWriterBuffersUntilClose(t *testing.T) {
 }
 
 func TestLogWriterFlushesOnTimer(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	lw := newLogWriter(&out, time.Millisecond)
 	defer lw.Close()
 	fmt.Fprintf(lw, "soon\n")
@@ -56,7 +35,7 @@ func TestLogWriterFlushesOnTimer(t *testing.T) {
 }
 
 func TestLogWriterFlushesWhenFull(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	lw := newLogWriter(&out, time.Hour)
 	defer lw.Close()
 	line := strings.Repeat("x", 1023) + "\n"
@@ -68,7 +47,7 @@ func TestLogWriterFlushesWhenFull(t *testing.T) {
 }
 
 func TestLogWriterKeepsConcurrentLinesWhole(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	lw := newLogWriter(&out, time.Millisecond)
 	var wg sync.WaitGroup
 	for g := range 8 {

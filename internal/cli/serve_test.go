@@ -31,15 +31,17 @@ import (
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader in two
-// goroutines.
+// goroutines, which counts the writes it was given.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu     sync.Mutex
+	b      bytes.Buffer
+	writes int
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.writes++
 	return s.b.Write(p)
 }
 
