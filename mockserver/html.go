@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"encoding/json"
-	"html/template"
 	"math"
 	"net/url"
 	"strconv"
@@ -65,12 +64,6 @@ Code: {{.Error.Code}}<br>
 </body>
 </html>
 `
-
-// parsePage parses pageTemplate, the reference appendPage is tested
-// against.
-func parsePage() (*template.Template, error) {
-	return template.New("getTask").Parse(pageTemplate)
-}
 
 // pageData is what the page shows.
 type pageData struct {

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -64,7 +63,6 @@ type Server struct {
 	esriPath string // the operation's path suffix
 	seeds    seedExamples
 	gen      *fixtures.Generator
-	page     *template.Template
 	chaos    chaos
 
 	selfCheck   bool
@@ -151,9 +149,6 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if err := s.loadFixtures(); err != nil {
 		return nil, err
-	}
-	if s.page, err = parsePage(); err != nil {
-		return nil, fmt.Errorf("mockserver: HTML template: %w", err)
 	}
 	return s, nil
 }
