@@ -229,12 +229,33 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) string {
 // writeBody writes a complete response.
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// The keys are canonical already and the constant values are shared:
+	// net/http copies the values when it writes the header, and their
+	// capacity is their length, so that an Add elsewhere never writes into
+	// a shared array.
+	switch contentType {
+	case contentTypeJSON:
+		h["Content-Type"] = headerJSON
+	case contentTypeJS:
+		h["Content-Type"] = headerJS
+	case contentTypeHTML:
+		h["Content-Type"] = headerHTML
+	default:
+		h["Content-Type"] = []string{contentType}
+	}
+	h["X-Content-Type-Options"] = headerNosniff
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// Header values that writeBody shares between responses.
+var (
+	headerJSON    = []string{contentTypeJSON}[:1:1]
+	headerJS      = []string{contentTypeJS}[:1:1]
+	headerHTML    = []string{contentTypeHTML}[:1:1]
+	headerNosniff = []string{"nosniff"}[:1:1]
+)
 
 // writeJSON writes v as compact JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
