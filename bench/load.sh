@@ -17,9 +17,15 @@
 # with one thread on CPU 0, so that the two do not take each other's core:
 # the ratio is then one core's worth of taskmock against one of bare.
 #
+# With --rate N, the connections together offer about N requests/s instead
+# of as many as the server can answer (each waits between its requests), so
+# the latency is that of a server with headroom rather than of a queue:
+# at saturation, 32 connections wait on average 32 / (req/s) whatever the
+# server. The ratio column is then empty; compare the latencies.
+#
 # Usage: bench/load.sh [--duration 10s] [--connections 32] [--threads 2]
 #                      [--scenarios "oracle esri-get esri-post"]
-#                      [--startup-runs 10] [--pin]
+#                      [--startup-runs 10] [--pin] [--rate N]
 set -euo pipefail
 
 duration=10s
@@ -28,6 +34,7 @@ threads=2
 scenarios="oracle esri-get esri-post"
 startup_runs=10
 pin=""
+rate=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -38,12 +45,17 @@ while [[ $# -gt 0 ]]; do
 	--scenarios) scenarios="$2"; shift 2 ;;
 	--startup-runs) startup_runs="$2"; shift 2 ;;
 	--pin) pin=1; shift ;;
+	--rate) rate="$2"; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
 	esac
 done
 if ! [[ "$duration" =~ ^[0-9]+[smh]?$ ]]; then
 	echo "load.sh: --duration must be like 10s, 1m" >&2
+	exit 2
+fi
+if [[ -n "$rate" ]] && ! [[ "$rate" =~ ^[1-9][0-9]*$ ]]; then
+	echo "load.sh: --rate must be a whole number of requests/s" >&2
 	exit 2
 fi
 
@@ -70,7 +82,7 @@ fi
 
 # run_wrk SCENARIO BASE: runs wrk and prints its RESULT line.
 run_wrk() {
-	BENCH_SCENARIO="$1" "${wrk_cpu[@]}" wrk --threads "$threads" --connections "$connections" --duration "$duration" \
+	BENCH_SCENARIO="$1" BENCH_RATE="$rate" BENCH_CONNECTIONS="$connections" BENCH_THREADS="$threads" "${wrk_cpu[@]}" wrk --threads "$threads" --connections "$connections" --duration "$duration" \
 		--timeout 5s --script "$repo/bench/random.lua" "$2" | grep '^RESULT '
 }
 
@@ -101,7 +113,7 @@ stop "$pid"
 body_bytes=$(wc -c <"$work/body.json")
 
 echo
-echo "load: wrk, $threads threads, $connections connections, $duration per run; bare body $body_bytes bytes${pin:+; pinned: servers on CPU 1, wrk on CPU 0}"
+echo "load: wrk, $threads threads, $connections connections, $duration per run${rate:+, offering $rate req/s}; bare body $body_bytes bytes${pin:+; pinned: servers on CPU 1, wrk on CPU 0}"
 echo "go: $(go version | cut -d' ' -f3-), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 printf '%-10s %-9s %10s %9s %9s %9s %8s %7s\n' scenario server req/s p50 p99 peak_rss errors ratio
@@ -117,7 +129,10 @@ for scenario in $scenarios; do
 	bare_rss=$(rss_kib "$pid" VmHWM)
 	stop "$pid"
 
-	ratio=$(awk -v a="$(field rps "$mock")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
+	ratio=""
+	if [[ -z "$rate" ]]; then
+		ratio=$(awk -v a="$(field rps "$mock")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
+	fi
 	for row in "taskmock|$mock|$mock_rss|$ratio" "bare|$bare|$bare_rss|"; do
 		IFS='|' read -r server line rss r <<<"$row"
 		printf '%-10s %-9s %10s %7sms %7sms %7sMB %8s %7s\n' "$scenario" "$server" "$(field rps "$line")" \

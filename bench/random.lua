@@ -1,7 +1,10 @@
 -- wrk script of bench/load.sh: every request asks for a new random task.
 -- BENCH_SCENARIO chooses the request: oracle (GET a task), esri-get (GET
 -- getTask, f=json) or esri-post (getTask as a form-encoded POST, as the
--- ArcGIS JavaScript client sends it). done() prints one line for load.sh:
+-- ArcGIS JavaScript client sends it). With BENCH_RATE (requests/s in all),
+-- BENCH_CONNECTIONS and BENCH_THREADS, each connection waits between its
+-- requests so that together they offer about that rate, instead of sending
+-- as fast as the server answers. done() prints one line for load.sh:
 --   RESULT requests=N seconds=S rps=R p50_us=A p99_us=B errors=E non2xx=F
 
 local scenario = os.getenv("BENCH_SCENARIO") or "oracle"
@@ -10,6 +13,14 @@ local oracle_path = "/process/api/v1/tasks/"
 local form_headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 local threads = {}
 local counter = 0
+local rate = tonumber(os.getenv("BENCH_RATE") or "")
+local connections = tonumber(os.getenv("BENCH_CONNECTIONS") or "")
+local nthreads = tonumber(os.getenv("BENCH_THREADS") or "") or 1
+-- gap: the mean wait in ms of one connection between two requests, scaled
+-- once a second by the rate this thread reached against its share: wrk's
+-- timers fire late, so the nominal gap alone offers less than asked.
+local gap = (rate and connections and rate > 0) and connections * 1000 / rate or nil
+local scale, second, answered, counted = 1, nil, 0, false
 
 local function hex4()
   return string.format("%04X", math.random(0, 65535))
@@ -36,6 +47,31 @@ function request()
     return wrk.format("POST", esri_path, form_headers, "f=json&taskGroupJobId=" .. guid() .. "&taskOperationId=" .. guid())
   end
   return wrk.format("GET", oracle_path .. string.lower(guid()) .. "-" .. counter)
+end
+
+if gap then
+  -- delay: wrk takes whole milliseconds, so draw the floor or the ceiling
+  -- of the gap with the odds that give it as the mean.
+  function delay()
+    local g = gap * scale
+    local whole = math.floor(g)
+    if math.random() < g - whole then
+      return whole + 1
+    end
+    return whole
+  end
+
+  function response(status, headers, body)
+    answered = answered + 1
+    local now = os.time()
+    if second == nil or (not counted and now > second) then
+      second, answered, counted = now, 0, second ~= nil -- from the first whole second on
+    elseif now > second then
+      local share = rate / nthreads * (now - second)
+      scale = math.max(0.02, math.min(2, scale * answered / share))
+      second, answered = now, 0
+    end
+  end
 end
 
 function done(summary, latency, requests)
