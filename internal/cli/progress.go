@@ -26,10 +26,14 @@ const (
 	progressErase = "\x1b[K"
 )
 
-// progressWidth is the most columns the progress line takes, so that it
-// does not wrap on an 80-column terminal (a wrapped line cannot be
-// rewritten in place).
+// progressWidth is the most columns the progress line takes when the
+// terminal's width is not known, so that it does not wrap on an 80-column
+// terminal (a wrapped line cannot be rewritten in place). On a terminal
+// that tells its width, the line takes one column less than that.
 const progressWidth = 79
+
+// progressMinWidth is the narrowest line drawn, whatever the terminal says.
+const progressMinWidth = 20
 
 // progressEvery is the shortest time between two drawings of the line.
 const progressEvery = 100 * time.Millisecond
@@ -48,6 +52,10 @@ type progress struct {
 	now   func() time.Time
 	next  time.Time // the earliest time of the next drawing
 	shown bool      // the line is on the terminal
+	// columns returns the terminal's width, or 0 when unknown; it is asked
+	// at every drawing, so that a resized window is followed.
+	columns func() int
+	width   int // the most columns of the line; 0 is progressWidth
 
 	source          string
 	read, total     int64
@@ -66,7 +74,7 @@ func newProgress(mode string, cmd string, w io.Writer) *progress {
 			return nil
 		}
 	}
-	return &progress{w: w, cmd: cmd, now: time.Now}
+	return &progress{w: w, cmd: cmd, now: time.Now, columns: func() int { return terminalWidth(w) }}
 }
 
 // onRead is contract.LoadOptions.OnProgress: read of total bytes of
@@ -98,6 +106,12 @@ func (p *progress) tick() {
 		return
 	}
 	p.next = now.Add(progressEvery)
+	if p.columns != nil {
+		p.width = 0
+		if c := p.columns(); c > 0 {
+			p.width = max(c-1, progressMinWidth)
+		}
+	}
 	io.WriteString(p.w, progressHome+p.line()+progressErase)
 	p.shown = true
 }
@@ -111,16 +125,23 @@ func (p *progress) clear() {
 	p.shown = false
 }
 
-// line is the text of the progress line, at most progressWidth columns:
-// the source is shortened from the left when needed.
+// line is the text of the progress line, at most p.width columns (or
+// progressWidth). When it does not fit, the command's name goes first, then
+// the source is shortened from the left or left out, and as a last resort
+// the end of the line is cut.
 func (p *progress) line() string {
+	width := p.width
+	if width <= 0 {
+		width = progressWidth
+	}
 	noun := "responses"
 	if p.checked == 1 {
 		noun = "response"
 	}
 	counts := fmt.Sprintf("%s %s, %s failed", groupDigits(int64(p.checked)), noun, groupDigits(int64(p.failed)))
+	prefix := p.cmd + ": "
 	if p.source == "" {
-		return p.cmd + ": " + counts
+		return clipRight(dropPrefix(prefix, counts, width), width)
 	}
 	var where string
 	switch {
@@ -135,8 +156,33 @@ func (p *progress) line() string {
 	default:
 		where = fmt.Sprintf(" (%s), ", byteSize(p.read))
 	}
-	room := progressWidth - utf8.RuneCountInString(p.cmd+": "+where+counts)
-	return p.cmd + ": " + clipLeft(oneLine(p.source), max(room, 16)) + where + counts
+	source := oneLine(p.source)
+	rest := where + counts
+	if utf8.RuneCountInString(prefix+source+rest) > width && utf8.RuneCountInString(prefix+"…"+rest)+15 > width {
+		prefix = "" // too narrow to keep both the name and the end of the source
+	}
+	room := width - utf8.RuneCountInString(prefix+rest)
+	if room < 2 { // not even "…" and a letter: no source
+		return clipRight(prefix+strings.TrimPrefix(rest, " "), width)
+	}
+	return clipRight(prefix+clipLeft(source, room)+rest, width)
+}
+
+// dropPrefix returns prefix+s, or s alone when that is wider than width.
+func dropPrefix(prefix, s string, width int) string {
+	if utf8.RuneCountInString(prefix+s) > width {
+		return s
+	}
+	return prefix + s
+}
+
+// clipRight shortens s to at most n runes by replacing its end with "…".
+func clipRight(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)
+	return string(runes[:n-1]) + "…"
 }
 
 // clipLeft shortens s to at most n runes by replacing its start with "…".
@@ -189,6 +235,19 @@ type clearingWriter struct {
 func (c clearingWriter) Write(b []byte) (int, error) {
 	c.p.clear()
 	return c.w.Write(b)
+}
+
+// terminalWidth returns the width in columns of the terminal w is, or 0.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
 }
 
 // isTerminal reports whether w is a terminal. A character device that is

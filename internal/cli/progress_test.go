@@ -112,3 +112,50 @@ func TestIsTerminal(t *testing.T) {
 	assert.False(t, isTerminal(&bytes.Buffer{}))
 	assert.True(t, isTerminal(openTerminal(t)))
 }
+
+// TestProgressLineWidth: the line never takes more columns than it is
+// given; the command's name goes first, then the start of the source.
+func TestProgressLineWidth(t *testing.T) {
+	p, _, _ := fakeProgress()
+	p.source, p.read, p.total, p.checked, p.failed = "traffic.har", 92_500_000, 201_000_000, 12345, 12
+	want := map[int]string{
+		120: "taskmock validate: traffic.har 46% (92 of 201 MB), 12,345 responses, 12 failed",
+		60:  "traffic.har 46% (92 of 201 MB), 12,345 responses, 12 failed",
+		55:  "…ic.har 46% (92 of 201 MB), 12,345 responses, 12 failed",
+		50:  "…r 46% (92 of 201 MB), 12,345 responses, 12 failed",
+		48:  "46% (92 of 201 MB), 12,345 responses, 12 failed",
+		40:  "46% (92 of 201 MB), 12,345 responses, 1…",
+	}
+	for width := progressMinWidth; width <= 200; width++ {
+		p.width = width
+		got := p.line()
+		assert.LessOrEqual(t, utf8.RuneCountInString(got), width, "width %d: %q", width, got)
+		if w, ok := want[width]; ok {
+			assert.Equal(t, w, got, "width %d", width)
+		}
+	}
+	p.source = ""
+	p.width = 30
+	assert.Equal(t, "12,345 responses, 12 failed", p.line())
+}
+
+// TestProgressFollowsTerminalWidth: on a terminal, the line is one column
+// narrower than the terminal, read again at every drawing.
+func TestProgressFollowsTerminalWidth(t *testing.T) {
+	tty := openTerminal(t)
+	setTerminalWidth(t, tty, 50)
+	p := newProgress(progressAlways, "taskmock validate", tty)
+	require.NotNil(t, p)
+	p.onResult(true)
+	assert.Equal(t, 49, p.width)
+	setTerminalWidth(t, tty, 132)
+	p.next = time.Time{}
+	p.onResult(false)
+	assert.Equal(t, 131, p.width)
+
+	var b bytes.Buffer
+	q := newProgress(progressAlways, "taskmock validate", &b)
+	q.onResult(true)
+	assert.Zero(t, q.width, "not a terminal: the default width")
+	assert.Equal(t, "taskmock validate: 1 response, 0 failed", q.line())
+}

@@ -29,3 +29,9 @@ func openTerminal(t *testing.T) *os.File {
 	t.Cleanup(func() { tty.Close() })
 	return tty
 }
+
+// setTerminalWidth gives the terminal tty a width of cols columns.
+func setTerminalWidth(t *testing.T, tty *os.File, cols int) {
+	t.Helper()
+	require.NoError(t, unix.IoctlSetWinsize(int(tty.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: uint16(cols)}))
+}
