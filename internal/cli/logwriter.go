@@ -18,10 +18,16 @@ const logBufferSize = 32 << 10
 // write system call carries many lines instead of one each. Lines are
 // written whole, in order, at most logFlushEvery after they were logged,
 // and all of them by Close. It is safe for concurrent use.
+//
+// The destination is written without holding the buffer, so that requests
+// keep logging while a slow terminal or pipe takes the previous lines; a
+// request waits for the destination only when the buffer is full again.
 type logWriter struct {
-	mu     sync.Mutex
+	out    sync.Mutex // held while writing to w; taken before mu
+	mu     sync.Mutex // guards buf and closed
 	w      io.Writer
-	buf    []byte
+	buf    []byte // the lines not yet written
+	spare  []byte // the buffer last written, reused; guarded by out
 	closed bool
 	stop   chan struct{}
 	done   chan struct{}
@@ -51,26 +57,30 @@ func newLogWriter(w io.Writer, every time.Duration) *logWriter {
 // dropped.
 func (l *logWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.buf = append(l.buf, p...)
-	if l.closed || len(l.buf) >= logBufferSize {
-		l.flushLocked()
+	full := l.closed || len(l.buf) >= logBufferSize
+	l.mu.Unlock()
+	if full {
+		l.Flush()
 	}
 	return len(p), nil
 }
 
 // Flush writes what the buffer holds.
 func (l *logWriter) Flush() {
+	l.out.Lock()
+	defer l.out.Unlock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.flushLocked()
-}
-
-func (l *logWriter) flushLocked() {
-	if len(l.buf) > 0 {
-		_, _ = l.w.Write(l.buf)
-		l.buf = l.buf[:0]
+	b := l.buf
+	l.buf = l.spare[:0]
+	l.mu.Unlock()
+	if len(b) > 0 {
+		_, _ = l.w.Write(b)
 	}
+	if cap(b) > 4*logBufferSize {
+		b = nil // a burst made it large: let it go
+	}
+	l.spare = b
 }
 
 // Close stops the timer and writes what is left. Writes after Close go
@@ -79,8 +89,8 @@ func (l *logWriter) Close() error {
 	close(l.stop)
 	<-l.done
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.closed = true
-	l.flushLocked()
+	l.mu.Unlock()
+	l.Flush()
 	return nil
 }

@@ -71,3 +71,46 @@ func TestLogWriterKeepsConcurrentLinesWhole(t *testing.T) {
 		next[g] = i + 1
 	}
 }
+
+// blockingWriter is a destination whose Write waits until released.
+type blockingWriter struct {
+	entered chan struct{}
+	release chan struct{}
+	syncBuffer
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.syncBuffer.Write(p)
+}
+
+// TestLogWriterLogsWhileWriting: while the destination takes the previous
+// lines, a new line is still taken at once, and it is written after them.
+func TestLogWriterLogsWhileWriting(t *testing.T) {
+	out := &blockingWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	lw := newLogWriter(out, time.Hour)
+	fmt.Fprintf(lw, "first\n")
+	flushed := make(chan struct{})
+	go func() {
+		lw.Flush()
+		close(flushed)
+	}()
+	<-out.entered // the flush is inside the destination's Write
+
+	logged := make(chan struct{})
+	go func() {
+		fmt.Fprintf(lw, "second\n")
+		close(logged)
+	}()
+	select {
+	case <-logged:
+	case <-time.After(10 * time.Second): // a guard against a hang, not a timing
+		t.Fatal("a line waited for the destination while the buffer had room")
+	}
+	close(out.release)
+	<-flushed
+	go func() { <-out.entered }()
+	require.NoError(t, lw.Close())
+	assert.Equal(t, "first\nsecond\n", out.String())
+}
