@@ -26,9 +26,10 @@ type fastDecoder struct {
 	s     string
 	i     int
 	depth int
-	vals  []any    // array elements being collected, innermost last
-	kvs   []member // object members being collected, innermost last
-	buf   []byte   // scratch for strings with escapes or invalid UTF-8
+	vals  []any      // array elements being collected, innermost last
+	kvs   []member   // object members being collected, innermost last
+	buf   []byte     // scratch for strings with escapes or invalid UTF-8
+	arena *treeArena // lends the maps and slices of the tree, or nil
 }
 
 type member struct {
@@ -42,9 +43,13 @@ var fastDecoders = sync.Pool{New: func() any { return new(fastDecoder) }}
 // body is not a single JSON value followed only by white space (or is one the
 // fast decoder declines). When it returns true, encoding/json would have
 // returned an equal tree.
-func fastDecode(body []byte) (any, bool) {
+func fastDecode(body []byte) (any, bool) { return fastDecodeFrom(body, nil) }
+
+// fastDecodeFrom is fastDecode building the tree's maps and slices from a,
+// when a is not nil: the tree then lives until a is recycled.
+func fastDecodeFrom(body []byte, a *treeArena) (any, bool) {
 	d := fastDecoders.Get().(*fastDecoder)
-	d.s, d.i, d.depth = string(body), 0, 0
+	d.s, d.i, d.depth, d.arena = string(body), 0, 0, a
 	v, ok := d.value()
 	if ok {
 		d.skipSpace()
@@ -52,12 +57,133 @@ func fastDecode(body []byte) (any, bool) {
 	}
 	clear(d.vals)
 	clear(d.kvs)
-	d.vals, d.kvs, d.s = d.vals[:0], d.kvs[:0], ""
+	d.vals, d.kvs, d.s, d.arena = d.vals[:0], d.kvs[:0], "", nil
 	fastDecoders.Put(d)
 	if !ok {
 		return nil, false
 	}
 	return v, true
+}
+
+// Bounds on what a treeArena keeps, so that one huge body does not pin its
+// memory: a map that held more than maxKeptMapLen entries and a slice with
+// room for more than maxKeptSliceCap elements go to the garbage collector,
+// and so does every map and slice beyond the first maxKeptMaps and
+// maxKeptSlices.
+const (
+	maxKeptMaps     = 128
+	maxKeptMapLen   = 64
+	maxKeptSlices   = 64
+	maxKeptSliceCap = 256
+)
+
+// treeArena lends the fast decoder the maps and []any slices of a tree and
+// takes them back, cleared, when the tree is no longer used, so that the next
+// body of the same shape is decoded into the same maps and slices. Strings
+// and numbers are immutable and never reused. One goroutine owns an arena
+// from treeArenas.Get to release.
+type treeArena struct {
+	maps    []map[string]any // maps[:nmaps] are lent out
+	nmaps   int
+	slices  []lentSlice // slices[:nslices] are lent out
+	nslices int
+}
+
+// lentSlice is a slice of a treeArena, kept at full capacity, and the any
+// holding s[:n:n] that was last lent.
+type lentSlice struct {
+	s     []any
+	n     int
+	boxed any
+}
+
+var treeArenas = sync.Pool{New: func() any { return new(treeArena) }}
+
+// newMap returns an empty map for an object of n members; a nil arena makes
+// a new one.
+func (a *treeArena) newMap(n int) map[string]any {
+	if a == nil {
+		return make(map[string]any, n)
+	}
+	if a.nmaps < len(a.maps) {
+		m := a.maps[a.nmaps]
+		a.nmaps++
+		return m
+	}
+	m := make(map[string]any, n)
+	if len(a.maps) < maxKeptMaps {
+		a.maps = append(a.maps, m)
+		a.nmaps++
+	}
+	return m
+}
+
+// newSlice returns a zeroed []any of length n, in an any; a nil arena makes
+// a new one. Putting a slice into an any allocates its header, so the arena
+// also keeps the any it returned last time and returns it again when the
+// same slice is lent at the same length.
+func (a *treeArena) newSlice(n int) ([]any, any) {
+	if a == nil {
+		s := make([]any, n)
+		return s, s
+	}
+	if a.nslices < len(a.slices) {
+		l := &a.slices[a.nslices]
+		a.nslices++
+		if cap(l.s) < n {
+			l.s = make([]any, n)
+			l.boxed = nil
+		}
+		if l.boxed == nil || l.n != n {
+			l.n, l.boxed = n, l.s[:n:n]
+		}
+		return l.s[:n:n], l.boxed
+	}
+	s := make([]any, n)
+	if len(a.slices) < maxKeptSlices {
+		a.slices = append(a.slices, lentSlice{s: s, n: n, boxed: s})
+		a.nslices++
+	}
+	return s, s
+}
+
+// release recycles the arena and returns it to treeArenas.
+func (a *treeArena) release() {
+	a.recycle()
+	treeArenas.Put(a)
+}
+
+// recycle clears the maps and slices lent out and keeps those within bounds
+// for the next decode. No tree decoded from the arena may be used
+// afterwards.
+func (a *treeArena) recycle() {
+	n := 0
+	for i, m := range a.maps {
+		if i < a.nmaps {
+			if len(m) > maxKeptMapLen {
+				continue
+			}
+			clear(m)
+		}
+		a.maps[n] = m
+		n++
+	}
+	clear(a.maps[n:])
+	a.maps, a.nmaps = a.maps[:n], 0
+
+	n = 0
+	for i, l := range a.slices {
+		if cap(l.s) > maxKeptSliceCap {
+			continue
+		}
+		if i < a.nslices {
+			clear(l.s)
+		}
+		a.slices[n] = l
+		n++
+	}
+	clear(a.slices[n:])
+	a.slices, a.nslices = a.slices[:n], 0
 }
 
 func (d *fastDecoder) skipSpace() {
@@ -163,7 +289,7 @@ func (d *fastDecoder) object() (any, bool) {
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
 		d.depth--
-		return map[string]any{}, true
+		return d.arena.newMap(0), true
 	}
 	start := len(d.kvs)
 	for {
@@ -198,7 +324,7 @@ func (d *fastDecoder) object() (any, bool) {
 			return nil, false
 		}
 	}
-	m := make(map[string]any, len(d.kvs)-start)
+	m := d.arena.newMap(len(d.kvs) - start)
 	for _, e := range d.kvs[start:] {
 		m[e.key] = e.val // a repeated key: the last one wins, as in encoding/json
 	}
@@ -207,6 +333,11 @@ func (d *fastDecoder) object() (any, bool) {
 	d.depth--
 	return m, true
 }
+
+// emptyArray is the value of every empty JSON array: an empty, non-nil
+// slice, as encoding/json gives. It has no element to change and no room to
+// append in place, so the trees can share it.
+var emptyArray any = make([]any, 0)
 
 func (d *fastDecoder) array() (any, bool) {
 	d.i++ // '['
@@ -217,7 +348,7 @@ func (d *fastDecoder) array() (any, bool) {
 	if d.i < len(d.s) && d.s[d.i] == ']' {
 		d.i++
 		d.depth--
-		return make([]any, 0), true // encoding/json gives an empty, non-nil slice
+		return emptyArray, true
 	}
 	start := len(d.vals)
 	for {
@@ -239,12 +370,12 @@ func (d *fastDecoder) array() (any, bool) {
 			return nil, false
 		}
 	}
-	a := make([]any, len(d.vals)-start)
+	a, boxed := d.arena.newSlice(len(d.vals) - start)
 	copy(a, d.vals[start:])
 	clear(d.vals[start:])
 	d.vals = d.vals[:start]
 	d.depth--
-	return a, true
+	return boxed, true
 }
 
 // str scans a string at d.i (an opening quote). A string with no escape and

@@ -3,9 +3,12 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -36,7 +39,9 @@ func fuzzSeedFiles(f *testing.F) {
 
 // FuzzDecodeMatchesEncodingJSON: whenever the fast decoder accepts a body,
 // encoding/json accepts it too and builds an equal tree; the fast decoder
-// declines only what encoding/json rejects or nests deeper than it goes.
+// declines only what encoding/json rejects or nests deeper than it goes. The
+// same holds when the tree is built from an arena that decoded the previous
+// inputs.
 func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	fuzzSeedFiles(f)
 	for _, s := range oddJSON {
@@ -44,9 +49,15 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	}
 	f.Add(bytes.Repeat([]byte("["), maxFastDepth+1))
 	f.Add([]byte(string(bytes.Repeat([]byte("["), maxFastDepth+1)) + string(bytes.Repeat([]byte("]"), maxFastDepth+1))))
+	arena := new(treeArena)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, ok := fastDecode(body)
 		want, err := decodeStd(body)
+		fromArena, arenaOK := fastDecodeFrom(body, arena)
+		if arenaOK != ok || !reflect.DeepEqual(fromArena, got) {
+			t.Fatalf("from an arena, %q gives %#v, %v; want %#v, %v", body, fromArena, arenaOK, got, ok)
+		}
+		arena.recycle()
 		if ok {
 			if err != nil {
 				t.Fatalf("fast decoder accepted %q, encoding/json: %v", body, err)
@@ -92,5 +103,77 @@ func TestDecodeKeepsErrorMessages(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%q: %#v, want %#v", s, got, want)
 		}
+	}
+}
+
+// TestTreeArenaLendsClearedMapsAndSlices decodes bodies one after another from
+// one arena, bodies of one shape and of others, and checks each tree against
+// encoding/json's, and that a tree kept aside (a copy, as a report would keep
+// strings) is not changed by the next decode.
+func TestTreeArenaLendsClearedMapsAndSlices(t *testing.T) {
+	bodies := []string{
+		`{"a":{"b":[1,2,3],"c":"x","d":{"e":null}},"f":[{"g":1},{"h":2}]}`,
+		`{"a":{"b":[4],"c":"y"},"f":[{"g":1,"x":[]}]}`,
+		`{"a":{"b":[5,6,7,8,9],"z":true,"d":{}},"f":[]}`,
+		`[[1,2],[3],{"k":"v"},[],{}]`,
+		`{"a":{"b":[1,2,3],"c":"x","d":{"e":null}},"f":[{"g":1},{"h":2}]}`,
+		`{"a":{"b":[1,2,3],"c":"x","d":{"e":null}},"f":[{"g":1},{"h":2}]}`,
+		`"scalar"`,
+		`{"a":{"b":[1,2],"c":"w","d":{"e":1,"e2":2}},"f":[{"g":3},{"h":4},{"i":5}]}`,
+	}
+	arena := new(treeArena)
+	for i, body := range bodies {
+		want, err := decodeStd([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeFrom([]byte(body), arena)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("body %d: %#v, want %#v", i, got, want)
+		}
+		arena.recycle()
+	}
+}
+
+// TestTreeArenaIsBounded: a huge map or slice is not kept for reuse, and
+// the arena keeps no more maps and slices than its bounds.
+func TestTreeArenaIsBounded(t *testing.T) {
+	list := func(n int, elem func(i int) string) string {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(elem(i))
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name         string
+		body         string
+		maps, slices int
+	}{
+		{"a huge map", `{"big":{` + list(1000, func(i int) string { return fmt.Sprintf(`"k%d":%d`, i, i) }) + `}}`, 1, 0},
+		{"a huge slice", `[[` + list(1000, strconv.Itoa) + `]]`, 0, 1},
+		{"many maps and slices", `[` + list(1000, func(int) string { return `{"a":[1]}` }) + `]`, maxKeptMaps, maxKeptSlices},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			arena := new(treeArena)
+			if _, err := decodeFrom([]byte(tc.body), arena); err != nil {
+				t.Fatal(err)
+			}
+			arena.recycle()
+			if len(arena.maps) != tc.maps || len(arena.slices) != tc.slices {
+				t.Errorf("the arena keeps %d maps and %d slices, want %d and %d", len(arena.maps), len(arena.slices), tc.maps, tc.slices)
+			}
+			for _, m := range arena.maps {
+				if len(m) != 0 {
+					t.Errorf("a kept map has %d entries", len(m))
+				}
+			}
+		})
 	}
 }

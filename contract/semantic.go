@@ -230,8 +230,13 @@ func (c *check) oracleSelfLink(task map[string]any) {
 			path = u.Path
 		}
 		path = strings.TrimSuffix(path, "/")
-		if !strings.HasSuffix(path, "/"+id) && !strings.HasSuffix(path, "/"+url.PathEscape(id)) {
+		if !endsWithSegment(path, id) && !endsWithSegment(path, url.PathEscape(id)) {
 			c.addBody(SeverityWarning, RuleOracleSelfLink, "/links/"+strconv.Itoa(i)+"/href", "expected the self link to end with the task id %q, found %q", truncate(id, 60), truncate(href, 120))
 		}
 	}
+}
+
+// endsWithSegment reports whether path ends with "/" + seg.
+func endsWithSegment(path, seg string) bool {
+	return len(path) > len(seg) && path[len(path)-len(seg)-1] == '/' && strings.HasSuffix(path, seg)
 }

@@ -69,6 +69,8 @@ type check struct {
 	ex   Exchange
 	out  []Violation
 	body []Violation // body violations, sorted by location before they join out
+	// arena lends the maps and slices of the decoded body; see check.decode.
+	arena *treeArena
 }
 
 func (c *check) add(sev Severity, rule Rule, loc, format string, args ...any) {
@@ -104,6 +106,10 @@ func (v *Validator) Validate(ex Exchange) Report {
 			c.oracle(status)
 		}
 	}
+	if c.arena != nil {
+		c.arena.release()
+		c.arena = nil
+	}
 	slices.SortStableFunc(c.body, func(a, b Violation) int {
 		if a.Location != b.Location {
 			return strings.Compare(a.Location, b.Location)
@@ -123,11 +129,26 @@ func (v *Validator) Validate(ex Exchange) Report {
 // decode parses a JSON body, keeping numbers exact. Trailing data after the
 // value is an error. The fast decoder handles the bodies it is sure of;
 // encoding/json handles the rest and words every error.
-func decode(body []byte) (any, error) {
-	if v, ok := fastDecode(body); ok {
+func decode(body []byte) (any, error) { return decodeFrom(body, nil) }
+
+// decodeFrom is decode with the fast decoder's maps and slices lent by a,
+// when a is not nil; see treeArena.
+func decodeFrom(body []byte, a *treeArena) (any, error) {
+	if v, ok := fastDecodeFrom(body, a); ok {
 		return v, nil
 	}
 	return decodeStd(body)
+}
+
+// decode decodes a body of the exchange. The tree lives until Validate
+// returns, when its maps and slices go back to a treeArena: nothing kept in
+// the report may refer to them, which holds because violations keep only
+// strings.
+func (c *check) decode(body []byte) (any, error) {
+	if c.arena == nil {
+		c.arena = treeArenas.Get().(*treeArena)
+	}
+	return decodeFrom(body, c.arena)
 }
 
 // decodeStd is decode with encoding/json only.
@@ -264,7 +285,7 @@ func (c *check) esri() {
 		}
 	}
 
-	data, err := decode(body)
+	data, err := c.decode(body)
 	if err != nil {
 		c.add(SeverityError, RuleBodyNotJSON, "body", "expected a JSON object, found %v", err)
 		return
@@ -368,7 +389,7 @@ func (c *check) oracle(status int) {
 	if hasHeader && mt != "application/json" {
 		c.add(SeverityError, RuleContentType, "header/Content-Type", "expected application/json, found %s", orNone(mt))
 	}
-	data, err := decode(body)
+	data, err := c.decode(body)
 	if err != nil {
 		c.add(SeverityError, RuleBodyNotJSON, "body", "expected a JSON Task object, found %v", err)
 		return
@@ -388,7 +409,7 @@ func (c *check) oracleError(status int, mt string, hasHeader bool) {
 		if hasHeader && mt != "application/json" && mt != "application/problem+json" {
 			c.add(SeverityWarning, RuleContentType, "header/Content-Type", "expected application/json for an error body, found %s", orNone(mt))
 		}
-		data, err := decode(c.ex.Body)
+		data, err := c.decode(c.ex.Body)
 		if err != nil {
 			c.add(SeverityWarning, RuleBodyNotJSON, "body", "expected a JSON error body, found %v", err)
 		} else {
