@@ -387,15 +387,6 @@ func (d *fastDecoder) str() (string, bool) {
 	start := i
 	ascii := true
 	for i < len(s) {
-		// Eight plain bytes at a time: none a quote, a backslash, a control
-		// byte or outside ASCII.
-		for i+8 <= len(s) && plain8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
-			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
 		c := s[i]
 		switch {
 		case c == '"':
@@ -415,21 +406,6 @@ func (d *fastDecoder) str() (string, bool) {
 		i++
 	}
 	return "", false
-}
-
-// plain8 reports whether none of the eight bytes of x is a quote, a
-// backslash, a control byte (below 0x20) or a byte outside ASCII: the bytes
-// a JSON string scan must stop at. Each test is the classic "has a zero
-// byte" trick, (v - 0x01…01) & ^v & 0x80…80, which is exact when no byte of
-// v has its high bit set; bytes with the high bit set are caught first.
-func plain8(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	if x&highs != 0 {
-		return false
-	}
-	quote := x ^ (ones * '"')
-	backslash := x ^ (ones * '\\')
-	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(x-ones*0x20)&^x)&highs == 0
 }
 
 // unquote decodes the string whose content starts at start, handling

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,39 +175,5 @@ func TestTreeArenaIsBounded(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestPlain8: the eight-byte test agrees with a byte-by-byte one for every
-// byte value at every position, and for random words.
-func TestPlain8(t *testing.T) {
-	plainByte := func(c byte) bool { return c != '"' && c != '\\' && c >= 0x20 && c < 0x80 }
-	check := func(b [8]byte) {
-		want := true
-		var x uint64
-		for i, c := range b {
-			want = want && plainByte(c)
-			x |= uint64(c) << (8 * i)
-		}
-		if got := plain8(x); got != want {
-			t.Fatalf("plain8(%q) = %v, want %v", b[:], got, want)
-		}
-	}
-	for pos := range 8 {
-		for c := range 256 {
-			for _, fill := range []byte{'a', ' ', '~', '!', '#', '[', ']'} {
-				b := [8]byte{fill, fill, fill, fill, fill, fill, fill, fill}
-				b[pos] = byte(c)
-				check(b)
-			}
-		}
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 200000 {
-		var b [8]byte
-		for i := range b {
-			b[i] = byte(r.IntN(0x90)) // mostly ASCII, sometimes not
-		}
-		check(b)
 	}
 }
