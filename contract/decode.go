@@ -42,12 +42,10 @@ var fastDecoders = sync.Pool{New: func() any { return new(fastDecoder) }}
 // fastDecode returns the decoded body and true, or nil and false when the
 // body is not a single JSON value followed only by white space (or is one the
 // fast decoder declines). When it returns true, encoding/json would have
-// returned an equal tree.
-func fastDecode(body []byte) (any, bool) { return fastDecodeFrom(body, nil) }
-
-// fastDecodeFrom is fastDecode building the tree's maps and slices from a,
-// when a is not nil: the tree then lives until a is recycled.
-func fastDecodeFrom(body []byte, a *treeArena) (any, bool) {
+// returned an equal tree. The tree's maps and slices come from a when a is
+// not nil, and the tree then lives until a is recycled; a nil a makes new
+// ones.
+func fastDecode(body []byte, a *treeArena) (any, bool) {
 	d := fastDecoders.Get().(*fastDecoder)
 	d.s, d.i, d.depth, d.arena = string(body), 0, 0, a
 	v, ok := d.value()

@@ -51,9 +51,9 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	f.Add([]byte(string(bytes.Repeat([]byte("["), maxFastDepth+1)) + string(bytes.Repeat([]byte("]"), maxFastDepth+1))))
 	arena := new(treeArena)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, ok := fastDecode(body)
+		got, ok := fastDecode(body, nil)
 		want, err := decodeStd(body)
-		fromArena, arenaOK := fastDecodeFrom(body, arena)
+		fromArena, arenaOK := fastDecode(body, arena)
 		if arenaOK != ok || !reflect.DeepEqual(fromArena, got) {
 			t.Fatalf("from an arena, %q gives %#v, %v; want %#v, %v", body, fromArena, arenaOK, got, ok)
 		}
@@ -95,7 +95,7 @@ func nesting(b []byte) int {
 
 func TestDecodeKeepsErrorMessages(t *testing.T) {
 	for _, s := range oddJSON {
-		got, gotErr := decode([]byte(s))
+		got, gotErr := decode([]byte(s), nil)
 		want, wantErr := decodeStd([]byte(s))
 		if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
 			t.Errorf("%q: error %v, want %v", s, gotErr, wantErr)
@@ -127,7 +127,7 @@ func TestTreeArenaLendsClearedMapsAndSlices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodeFrom([]byte(body), arena)
+		got, err := decode([]byte(body), arena)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestTreeArenaIsBounded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			arena := new(treeArena)
-			if _, err := decodeFrom([]byte(tc.body), arena); err != nil {
+			if _, err := decode([]byte(tc.body), arena); err != nil {
 				t.Fatal(err)
 			}
 			arena.recycle()

@@ -165,9 +165,9 @@ func FuzzPrecheckAgreesWithLibrary(f *testing.F) {
 	f.Add(uint8(2), []byte(`{"createdBy":{"type":"ROLE"},"candidateGroups":[{"type":"USER"}]}`), []byte(nil))
 	f.Fuzz(func(t *testing.T, which uint8, body, ops []byte) {
 		tg := targets[int(which)%len(targets)]
-		data, err := decode(body)
+		data, err := decode(body, nil)
 		if err != nil {
-			data, _ = decode(tg.seed)
+			data, _ = decode(tg.seed, nil)
 		}
 		for n := 0; len(ops) >= 3 && n < 64; n++ {
 			op, a, b := ops[0], int(ops[1]), int(ops[2])
@@ -256,7 +256,7 @@ func TestPrecheck(t *testing.T) {
 		{"esri missing", esri, `{"success":true,"task":{}}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data, err := decode([]byte(tc.body))
+			data, err := decode([]byte(tc.body), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,7 +277,7 @@ func TestPrecheck(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, _ := decode(b)
+		data, _ := decode(b, nil)
 		if !tc.bs.pre.valid(data) {
 			t.Errorf("%s: the precheck does not vouch for the seed", tc.file)
 		}

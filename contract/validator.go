@@ -127,14 +127,11 @@ func (v *Validator) Validate(ex Exchange) Report {
 }
 
 // decode parses a JSON body, keeping numbers exact. Trailing data after the
-// value is an error. The fast decoder handles the bodies it is sure of;
+// value is an error. The fast decoder handles the bodies it is sure of, with
+// its maps and slices lent by a when a is not nil (see treeArena);
 // encoding/json handles the rest and words every error.
-func decode(body []byte) (any, error) { return decodeFrom(body, nil) }
-
-// decodeFrom is decode with the fast decoder's maps and slices lent by a,
-// when a is not nil; see treeArena.
-func decodeFrom(body []byte, a *treeArena) (any, error) {
-	if v, ok := fastDecodeFrom(body, a); ok {
+func decode(body []byte, a *treeArena) (any, error) {
+	if v, ok := fastDecode(body, a); ok {
 		return v, nil
 	}
 	return decodeStd(body)
@@ -148,7 +145,7 @@ func (c *check) decode(body []byte) (any, error) {
 	if c.arena == nil {
 		c.arena = treeArenas.Get().(*treeArena)
 	}
-	return decodeFrom(body, c.arena)
+	return decode(body, c.arena)
 }
 
 // decodeStd is decode with encoding/json only.
