@@ -35,6 +35,10 @@ const progressWidth = 79
 // progressMinWidth is the narrowest line drawn, whatever the terminal says.
 const progressMinWidth = 20
 
+// progressMinSource is the fewest runes of the source kept before the
+// command's name is left out of a line too narrow for both.
+const progressMinSource = 16
+
 // progressEvery is the shortest time between two drawings of the line.
 const progressEvery = 100 * time.Millisecond
 
@@ -158,10 +162,12 @@ func (p *progress) line() string {
 	}
 	source := oneLine(p.source)
 	rest := where + counts
-	if utf8.RuneCountInString(prefix+source+rest) > width && utf8.RuneCountInString(prefix+"…"+rest)+15 > width {
-		prefix = "" // too narrow to keep both the name and the end of the source
-	}
 	room := width - utf8.RuneCountInString(prefix+rest)
+	if utf8.RuneCountInString(source) > room && room < progressMinSource {
+		// Too narrow to keep both the name and the end of the source.
+		prefix = ""
+		room = width - utf8.RuneCountInString(rest)
+	}
 	if room < 2 { // not even "…" and a letter: no source
 		return clipRight(prefix+strings.TrimPrefix(rest, " "), width)
 	}
