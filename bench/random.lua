@@ -20,7 +20,7 @@ local nthreads = tonumber(os.getenv("BENCH_THREADS") or "") or 1
 -- once a second by the rate this thread reached against its share: wrk's
 -- timers fire late, so the nominal gap alone offers less than asked.
 local gap = (rate and connections and rate > 0) and connections * 1000 / rate or nil
-local scale, second, answered, counted = 1, nil, 0, false
+local scale, second, answered = 1, nil, 0
 
 local function hex4()
   return string.format("%04X", math.random(0, 65535))
@@ -62,14 +62,16 @@ if gap then
   end
 
   function response(status, headers, body)
-    answered = answered + 1
     local now = os.time()
-    if second == nil or (not counted and now > second) then
-      second, answered, counted = now, 0, second ~= nil -- from the first whole second on
+    if second == nil then
+      second = now + 1 -- count from the first whole second on
     elseif now > second then
       local share = rate / nthreads * (now - second)
       scale = math.max(0.02, math.min(2, scale * answered / share))
       second, answered = now, 0
+    end
+    if now >= second then
+      answered = answered + 1
     end
   end
 end
