@@ -1,0 +1,120 @@
+// Package jsonlimit bounds the JSON that taskmock reads from outside: bodies
+// that a proxy forwards, files that validate reads, tasks that the admin API
+// and fixture directories hand to the mock. Every walker of outside JSON asks
+// Check before it decodes or recurses, so that no input can exhaust the stack
+// or the memory, whatever its shape. The scan is iterative: its own cost is one
+// pass over the bytes and no allocation.
+package jsonlimit
+
+import (
+	"errors"
+	"fmt"
+)
+
+// DefaultMaxDepth is the deepest nesting of arrays and objects a walker
+// accepts unless told otherwise. A task of either API is less than ten levels
+// deep, a HAR document holding one less than twenty.
+const DefaultMaxDepth = 128
+
+// DefaultMaxBytes is the largest body a walker accepts unless told otherwise.
+const DefaultMaxBytes = 64 << 20
+
+// Limits says how much JSON a walker accepts. A zero field takes its default.
+type Limits struct {
+	MaxDepth int   // nesting of arrays and objects; 0 means DefaultMaxDepth
+	MaxBytes int64 // bytes; 0 means DefaultMaxBytes, negative means no limit
+}
+
+// Sentinels that errors.Is finds in an *Error.
+var (
+	ErrTooDeep  = errors.New("nested too deep")
+	ErrTooLarge = errors.New("too large")
+)
+
+// Error says which limit an input broke and where.
+type Error struct {
+	Kind   error // ErrTooDeep or ErrTooLarge
+	Limit  int64 // the limit that was passed
+	Offset int64 // the byte offset at which it was passed
+}
+
+// Error returns one line, such as "JSON nested deeper than 128 levels (at
+// byte 4096)".
+func (e *Error) Error() string {
+	if e.Kind == ErrTooDeep {
+		return fmt.Sprintf("JSON nested deeper than %d levels (at byte %d)", e.Limit, e.Offset)
+	}
+	return fmt.Sprintf("JSON body larger than %s", Size(e.Limit))
+}
+
+// Is makes errors.Is(err, ErrTooDeep) and errors.Is(err, ErrTooLarge) work.
+func (e *Error) Is(target error) bool { return target == e.Kind }
+
+func (l Limits) depth() int {
+	if l.MaxDepth <= 0 {
+		return DefaultMaxDepth
+	}
+	return l.MaxDepth
+}
+
+func (l Limits) bytes() int64 {
+	if l.MaxBytes == 0 {
+		return DefaultMaxBytes
+	}
+	return l.MaxBytes
+}
+
+// Check tells whether b stays within l: not larger than MaxBytes, and no
+// array or object nested deeper than MaxDepth. It does not check that b is
+// valid JSON (the decoder that follows does); brackets inside strings do not
+// count. It returns nil or an *Error.
+func Check(b []byte, l Limits) error {
+	if max := l.bytes(); max >= 0 && int64(len(b)) > max {
+		return &Error{Kind: ErrTooLarge, Limit: max, Offset: max}
+	}
+	max := l.depth()
+	depth := 0
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++ // the escaped byte cannot end the string
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			depth++
+			if depth > max {
+				return &Error{Kind: ErrTooDeep, Limit: int64(max), Offset: int64(i)}
+			}
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+// CheckString is Check for a string.
+func CheckString(s string, l Limits) error {
+	return Check([]byte(s), l) // the compiler does not copy for a conversion only read
+}
+
+// Size formats a byte count for a message: "64 MiB", "512 KiB", "100 bytes".
+func Size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
