@@ -125,7 +125,7 @@ func (e *env) main(args []string) error {
 		return e.print(topUsage())
 	}
 	if strings.HasPrefix(args[0], "-") {
-		return e.usageFail("taskmock", fmt.Errorf("unknown flag %s", args[0]))
+		return e.usageFail("taskmock", topFlagError(args[0]))
 	}
 	c, ok := lookup(args[0])
 	if !ok {
@@ -224,14 +224,16 @@ func newFlagSet(name string) *flag.FlagSet {
 // parse parses args with fs and returns the positional arguments. Flags
 // may come before, between or after them; "--" ends the flags. With -h or
 // --help it prints usage to stdout and returns help true. A bad flag is a
-// usage error, printed.
+// usage error, printed in taskmock's words (see flagError) with the line
+// that says where the usage is.
 func (e *env) parse(fs *flag.FlagSet, cmd string, usage func() string, args []string) (pos []string, help bool, err error) {
+	failed := trapValues(fs)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, true, e.print(usage())
 			}
-			return nil, false, e.usageFail(cmd, err)
+			return nil, false, e.usageFail(cmd, flagError(fs, *failed, err))
 		}
 		rest := fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {

@@ -121,16 +121,16 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--frob"}, []string{`taskmock: unknown flag --frob`, topHint}},
 		{[]string{"help", "frob"}, []string{`taskmock help: unknown command "frob"`, "Run 'taskmock help --help' for usage."}},
 		{[]string{"version", "now"}, []string{`taskmock version: unexpected argument "now"`, "Run 'taskmock version --help' for usage."}},
-		{[]string{"version", "--short"}, []string{`taskmock version: flag provided but not defined: -short`, "Run 'taskmock version --help' for usage."}},
+		{[]string{"version", "--short"}, []string{`taskmock version: unknown flag --short`, "Run 'taskmock version --help' for usage."}},
 
 		{[]string{"validate"}, []string{"taskmock validate: no input: give one or more PATHs, or - for standard input", validateHint}},
 		{[]string{"validate", "--strict"}, []string{"taskmock validate: no input: give one or more PATHs, or - for standard input", validateHint}},
-		{[]string{"validate", "--frob", "x.json"}, []string{"taskmock validate: flag provided but not defined: -frob", validateHint}},
-		{[]string{"validate", "x.json", "--frob"}, []string{"taskmock validate: flag provided but not defined: -frob", validateHint}},
-		{[]string{"validate", "x.json", "--api"}, []string{"taskmock validate: flag needs an argument: -api", validateHint}},
-		{[]string{"validate", "--api", "x", "x.json"}, []string{`taskmock validate: --api must be esri or oracle, got "x"`}},
-		{[]string{"validate", "--format", "xml", "x.json"}, []string{`taskmock validate: --format must be text, json or junit, got "xml"`}},
-		{[]string{"validate", "--color", "sometimes", "x.json"}, []string{`taskmock validate: --color must be auto, always or never, got "sometimes"`}},
+		{[]string{"validate", "--frob", "x.json"}, []string{"taskmock validate: unknown flag --frob", validateHint}},
+		{[]string{"validate", "x.json", "--frob"}, []string{"taskmock validate: unknown flag --frob", validateHint}},
+		{[]string{"validate", "x.json", "--api"}, []string{"taskmock validate: --api needs a value", validateHint}},
+		{[]string{"validate", "--api", "x", "x.json"}, []string{`taskmock validate: --api must be esri or oracle, got "x"`, validateHint}},
+		{[]string{"validate", "--format", "xml", "x.json"}, []string{`taskmock validate: --format must be text, json or junit, got "xml"`, validateHint}},
+		{[]string{"validate", "--color", "sometimes", "x.json"}, []string{`taskmock validate: --color must be auto, always or never, got "sometimes"`, validateHint}},
 		{[]string{"validate", "-", "-"}, []string{`taskmock validate: "-" (standard input) can be given once only`, validateHint}},
 
 		{[]string{"specs"}, []string{"taskmock specs: missing subcommand: list, show or export", specsHint}},
@@ -140,7 +140,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"specs", "show", "esri", "oracle"}, []string{"taskmock specs: show takes one NAME, got 2 arguments", specsHint}},
 		{[]string{"specs", "export"}, []string{"taskmock specs: export needs DIR", specsHint}},
 		{[]string{"specs", "show", "x"}, []string{`taskmock specs: unknown API "x" (known: esri, oracle)`}},
-		{[]string{"specs", "list", "--long"}, []string{"taskmock specs: flag provided but not defined: -long", specsHint}},
+		{[]string{"specs", "list", "--long"}, []string{"taskmock specs: unknown flag --long", specsHint}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -239,4 +239,135 @@ func TestRunNeverPanicsOnNilStdin(t *testing.T) {
 	err := cli.Run(context.Background(), []string{"validate", "--api", "esri", "-"}, nil, &stdout, &stderr)
 	assert.Equal(t, 2, cli.ExitCode(err))
 	assert.Contains(t, stderr.String(), "taskmock validate: -: ")
+}
+
+// TestFlagErrors runs every command with every kind of bad flag: the
+// message names the flag as --name, says what was expected in taskmock's
+// words (never the flag package's "flag provided but not defined" or
+// "parse error"), and the second line says where the usage is.
+func TestFlagErrors(t *testing.T) {
+	long := strings.Repeat("9", 100)
+	tests := []struct {
+		args []string
+		want string // the first line of stderr
+	}{
+		// Unknown flags, in each spelling, for each command.
+		{[]string{"serve", "--nope"}, "taskmock serve: unknown flag --nope"},
+		{[]string{"serve", "-nope"}, "taskmock serve: unknown flag --nope"},
+		{[]string{"serve", "--nope=1"}, "taskmock serve: unknown flag --nope"},
+		{[]string{"validate", "--nope", "x.json"}, "taskmock validate: unknown flag --nope"},
+		{[]string{"validate", "x.json", "-nope=1"}, "taskmock validate: unknown flag --nope"},
+		{[]string{"check", "--nope"}, "taskmock check: unknown flag --nope"},
+		{[]string{"proxy", "-nope"}, "taskmock proxy: unknown flag --nope"},
+		{[]string{"fixtures", "--nope=1"}, "taskmock fixtures: unknown flag --nope"},
+		{[]string{"specs", "list", "--nope"}, "taskmock specs: unknown flag --nope"},
+		{[]string{"specs", "show", "esri", "-nope"}, "taskmock specs: unknown flag --nope"},
+		{[]string{"specs", "export", "--nope=1", "dir"}, "taskmock specs: unknown flag --nope"},
+		{[]string{"version", "--nope"}, "taskmock version: unknown flag --nope"},
+		{[]string{"help", "--nope"}, "taskmock help: unknown flag --nope"},
+		{[]string{"-nope"}, "taskmock: unknown flag --nope"},
+		{[]string{"--nope=1"}, "taskmock: unknown flag --nope"},
+		{[]string{"--version"}, "taskmock: unknown flag --version (did you mean 'taskmock version'?)"},
+		// A near miss names the flag meant.
+		{[]string{"validate", "--stirct", "x.json"}, "taskmock validate: unknown flag --stirct (did you mean --strict?)"},
+		{[]string{"fixtures", "--API", "esri"}, "taskmock fixtures: unknown flag --API (did you mean --api?)"},
+		{[]string{"check", "--max-bodi", "1"}, "taskmock check: unknown flag --max-bodi (did you mean --max-body?)"},
+		// A flag name that is no name is quoted and clipped.
+		{[]string{"serve", "--a\x1bb"}, `taskmock serve: unknown flag "--a\x1bb"`},
+		{[]string{"serve", "--" + long}, "taskmock serve: unknown flag --" + long[:40] + "…"},
+		{[]string{"serve", "---x"}, `taskmock serve: bad flag "---x": write flags as --name or --name=value`},
+		{[]string{"serve", "--=x"}, `taskmock serve: bad flag "--=x": write flags as --name or --name=value`},
+		{[]string{"--"}, `taskmock: bad flag "--": write flags as --name or --name=value`},
+
+		// A missing value, at the end or taken by the next flag.
+		{[]string{"serve", "--addr"}, "taskmock serve: --addr needs a value"},
+		{[]string{"serve", "--latency"}, "taskmock serve: --latency needs a value"},
+		{[]string{"serve", "--cors-origin"}, "taskmock serve: --cors-origin needs a value"},
+		{[]string{"validate", "x.json", "--format"}, "taskmock validate: --format needs a value"},
+		{[]string{"check", "--timeout"}, "taskmock check: --timeout needs a value"},
+		{[]string{"check", "--ca-file", "--insecure"}, "taskmock check: --ca-file needs a value, got the flag --insecure"},
+		{[]string{"proxy", "--target"}, "taskmock proxy: --target needs a value"},
+		{[]string{"proxy", "--record", "-anonymize"}, "taskmock proxy: --record needs a value, got the flag --anonymize"},
+		{[]string{"fixtures", "--count"}, "taskmock fixtures: --count needs a value"},
+		{[]string{"fixtures", "-count"}, "taskmock fixtures: --count needs a value"},
+		{[]string{"fixtures", "--out", "--format=json"}, "taskmock fixtures: --out needs a value, got the flag --format"},
+		{[]string{"fixtures", "--lang", "-h"}, "taskmock fixtures: --lang needs a value, got the flag -h"},
+
+		// A value of the wrong kind, clipped.
+		{[]string{"serve", "--seed", "-1"}, `taskmock serve: --seed: "-1" is not a whole number of 0 or more`},
+		{[]string{"serve", "--seed=x"}, `taskmock serve: --seed: "x" is not a whole number of 0 or more`},
+		{[]string{"serve", "--seed", long}, `taskmock serve: --seed: "` + long[:40] + `…" is out of range (at most 18446744073709551615)`},
+		{[]string{"serve", "--admin-max-tasks", "1e3"}, `taskmock serve: --admin-max-tasks: "1e3" is not a whole number`},
+		{[]string{"serve", "--admin-max-tasks", "99999999999999999999"}, `taskmock serve: --admin-max-tasks: "99999999999999999999" is out of range`},
+		{[]string{"serve", "--error-rate", "lots"}, `taskmock serve: --error-rate: "lots" is not a number`},
+		{[]string{"check", "--max-body", "12QB"}, `taskmock check: --max-body: "12QB" is not a whole number`},
+		{[]string{"check", "--retries", "x"}, `taskmock check: --retries: "x" is not a whole number`},
+		{[]string{"check", "--timeout", "5"}, `taskmock check: --timeout: "5" is not a duration such as 500ms, 30s or 2m`},
+		{[]string{"check", "--backoff", "soon"}, `taskmock check: --backoff: "soon" is not a duration such as 500ms, 30s or 2m`},
+		{[]string{"proxy", "--max-body", "12QB"}, `taskmock proxy: --max-body: "12QB" is not a whole number`},
+		{[]string{"proxy", "--max-body", "a\nb"}, `taskmock proxy: --max-body: "a\nb" is not a whole number`},
+		// A flag with its own parser says what it expects, without the
+		// value: a --header may hold a credential.
+		{[]string{"check", "--header", "Authorization Bearer s3cr3t-t0ken"}, `taskmock check: --header: expected 'Name: value'`},
+		{[]string{"check", "--id", " "}, `taskmock check: --id: empty id`},
+
+		// A switch given a value that is no truth value.
+		{[]string{"validate", "--strict=maybe", "x.json"}, `taskmock validate: --strict takes true or false, not "maybe"`},
+		{[]string{"validate", "--strict=", "x.json"}, `taskmock validate: --strict takes true or false, not ""`},
+		{[]string{"serve", "--admin=on"}, `taskmock serve: --admin takes true or false, not "on"`},
+		{[]string{"check", "--insecure=yes"}, `taskmock check: --insecure takes true or false, not "yes"`},
+		{[]string{"proxy", "--anonymize=2"}, `taskmock proxy: --anonymize takes true or false, not "2"`},
+		{[]string{"fixtures", "--cover=y"}, `taskmock fixtures: --cover takes true or false, not "y"`},
+
+		// Arguments a command does not take.
+		{[]string{"serve", "8080"}, `taskmock serve: unexpected argument "8080"`},
+		{[]string{"check", "extra"}, `taskmock check: unexpected argument "extra"`},
+		{[]string{"proxy", "extra"}, `taskmock proxy: unexpected argument "extra"`},
+		{[]string{"fixtures", "extra"}, `taskmock fixtures: unexpected argument "extra"`},
+		{[]string{"version", "extra"}, `taskmock version: unexpected argument "extra"`},
+		{[]string{"specs", "list", "extra"}, `taskmock specs: list takes no argument, got "extra"`},
+		{[]string{"help", "serve", "check"}, `taskmock help: give at most one command name`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := run(t, "", tt.args...)
+			assert.Equal(t, 2, r.code)
+			assert.Empty(t, r.stdout)
+			cmd := "taskmock"
+			if !strings.HasPrefix(tt.args[0], "-") {
+				cmd += " " + tt.args[0]
+			}
+			assert.Equal(t, []string{tt.want, "Run '" + cmd + " --help' for usage."}, r.stderrLines())
+			assert.NotContains(t, r.stderr, "s3cr3t")
+		})
+	}
+}
+
+// helpOf is what "taskmock help CMD" prints.
+func helpOf(t *testing.T, cmd string) string {
+	t.Helper()
+	r := run(t, "", "help", cmd)
+	require.Equal(t, 0, r.code, r.stderr)
+	return r.stdout
+}
+
+// TestFlagHelp asks every command for its help with -h, -help and --help:
+// the usage goes to stdout, nothing to stderr, and the exit code is 0, even
+// after other flags.
+func TestFlagHelp(t *testing.T) {
+	for _, cmd := range []string{"serve", "validate", "check", "proxy", "fixtures", "specs", "version", "help"} {
+		for _, h := range []string{"-h", "-help", "--help"} {
+			for _, args := range [][]string{{cmd, h}, {cmd, "--strict", h}} {
+				if args[1] == "--strict" && cmd != "validate" && cmd != "check" && cmd != "proxy" {
+					continue
+				}
+				t.Run(strings.Join(args, " "), func(t *testing.T) {
+					r := run(t, "", args...)
+					require.Equal(t, 0, r.code, r.stderr)
+					assert.Empty(t, r.stderr)
+					assert.Equal(t, helpOf(t, cmd), r.stdout)
+				})
+			}
+		}
+	}
 }

@@ -127,7 +127,7 @@ func (e *env) fixtures(args []string) error {
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	bad := func(format string, a ...any) error { return e.fail(cmd, ExitUsage, fmt.Errorf(format, a...)) }
+	bad := func(format string, a ...any) error { return e.usageFail(cmd, fmt.Errorf(format, a...)) }
 
 	var o fixturesOptions
 	switch {

@@ -204,7 +204,7 @@ func TestFixturesCover(t *testing.T) {
 			r := runFixturesArgs(t, "--api", tt.api, "--count", tt.count, "--cover")
 			assert.Equal(t, 2, r.code)
 			assert.Empty(t, r.stdout)
-			assert.Equal(t, []string{tt.want}, lines(r.stderr))
+			assert.Equal(t, []string{tt.want, "Run 'taskmock fixtures --help' for usage."}, lines(r.stderr))
 		}
 	})
 	t.Run("covered values", func(t *testing.T) {
@@ -227,25 +227,25 @@ func TestFixturesUsageErrors(t *testing.T) {
 		{[]string{"--count", "3"}, []string{"taskmock fixtures: missing --api: esri or oracle", hint}},
 		{[]string{"--api", "esri"}, []string{"taskmock fixtures: missing --count: the number of tasks", hint}},
 		{[]string{"--api", "esri", "--count", "1", "extra"}, []string{`taskmock fixtures: unexpected argument "extra"`, hint}},
-		{[]string{"--api", "esri", "--count", "1", "--frob"}, []string{"taskmock fixtures: flag provided but not defined: -frob", hint}},
-		{[]string{"--api", "jira", "--count", "1"}, []string{`taskmock fixtures: --api must be esri or oracle, got "jira"`}},
-		{[]string{"--api", "esri", "--count", "0"}, []string{`taskmock fixtures: --count must be a positive integer, got "0"`}},
-		{[]string{"--api", "esri", "--count", "-4"}, []string{`taskmock fixtures: --count must be a positive integer, got "-4"`}},
-		{[]string{"--api", "esri", "--count", "ten"}, []string{`taskmock fixtures: --count must be a positive integer, got "ten"`}},
-		{[]string{"--api", "esri", "--count", "1", "--seed", "x"}, []string{`taskmock fixtures: --seed must be an integer from 0 to 18446744073709551615, got "x"`}},
-		{[]string{"--api", "esri", "--count", "1", "--format", "xml"}, []string{`taskmock fixtures: --format must be ndjson or json, got "xml"`}},
-		{[]string{"--api", "esri", "--count", "1", "--now", "yesterday"}, []string{`taskmock fixtures: --now must be an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got "yesterday"`}},
-		{[]string{"--api", "esri", "--count", "1", "--lang", "pt-BR"}, []string{`taskmock fixtures: --lang must name en, de, fr or es (a BCP 47 list such as de-DE,de;q=0.9,en;q=0.8), got "pt-BR"`}},
-		{[]string{"--api", "esri", "--count", "1", "--state", "COMPLETED"}, []string{"taskmock fixtures: --state applies to --api oracle only; esri tasks take --status"}},
-		{[]string{"--api", "oracle", "--count", "1", "--status", "new"}, []string{"taskmock fixtures: --status applies to --api esri only; oracle tasks take --state"}},
-		{[]string{"--api", "oracle", "--count", "1", "--state", "COMPLETED", "--status", "new"}, []string{"taskmock fixtures: --state and --status cannot be used together (--state is for oracle, --status for esri)"}},
-		{[]string{"--api", "oracle", "--count", "1", "--state", "DONE"}, []string{`taskmock fixtures: --state must be ASSIGNED, UNASSIGNED, DELEGATED, COMPLETED, WITHDRAWN or FAULTED, got "DONE"`}},
-		{[]string{"--api", "esri", "--count", "1", "--status", "paused"}, []string{`taskmock fixtures: --status must be new, ready, inProgress, completed, failed or canceled, got "paused"`}},
-		{[]string{"--api", "esri", "--count", "1", "--base-url", "http://x"}, []string{"taskmock fixtures: --base-url applies to --api oracle only"}},
-		{[]string{"--api", "oracle", "--count", "1", "--base-url", ""}, []string{`taskmock fixtures: --base-url must be a URL such as https://opa.example.com, got ""`}},
-		{[]string{"--api", "oracle", "--count", "30", "--cover", "--state", "ASSIGNED"}, []string{"taskmock fixtures: --cover cannot be combined with --state: it covers every state"}},
-		{[]string{"--api", "esri", "--count", "30", "--cover", "--status", "new"}, []string{"taskmock fixtures: --cover cannot be combined with --status: it covers every status"}},
-		{[]string{"--api", "esri", "--count", "1", "--out", ""}, []string{`taskmock fixtures: --out must name a directory, got ""`}},
+		{[]string{"--api", "esri", "--count", "1", "--frob"}, []string{"taskmock fixtures: unknown flag --frob", hint}},
+		{[]string{"--api", "jira", "--count", "1"}, []string{`taskmock fixtures: --api must be esri or oracle, got "jira"`, hint}},
+		{[]string{"--api", "esri", "--count", "0"}, []string{`taskmock fixtures: --count must be a positive integer, got "0"`, hint}},
+		{[]string{"--api", "esri", "--count", "-4"}, []string{`taskmock fixtures: --count must be a positive integer, got "-4"`, hint}},
+		{[]string{"--api", "esri", "--count", "ten"}, []string{`taskmock fixtures: --count must be a positive integer, got "ten"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--seed", "x"}, []string{`taskmock fixtures: --seed must be an integer from 0 to 18446744073709551615, got "x"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--format", "xml"}, []string{`taskmock fixtures: --format must be ndjson or json, got "xml"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--now", "yesterday"}, []string{`taskmock fixtures: --now must be an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got "yesterday"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--lang", "pt-BR"}, []string{`taskmock fixtures: --lang must name en, de, fr or es (a BCP 47 list such as de-DE,de;q=0.9,en;q=0.8), got "pt-BR"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--state", "COMPLETED"}, []string{"taskmock fixtures: --state applies to --api oracle only; esri tasks take --status", hint}},
+		{[]string{"--api", "oracle", "--count", "1", "--status", "new"}, []string{"taskmock fixtures: --status applies to --api esri only; oracle tasks take --state", hint}},
+		{[]string{"--api", "oracle", "--count", "1", "--state", "COMPLETED", "--status", "new"}, []string{"taskmock fixtures: --state and --status cannot be used together (--state is for oracle, --status for esri)", hint}},
+		{[]string{"--api", "oracle", "--count", "1", "--state", "DONE"}, []string{`taskmock fixtures: --state must be ASSIGNED, UNASSIGNED, DELEGATED, COMPLETED, WITHDRAWN or FAULTED, got "DONE"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--status", "paused"}, []string{`taskmock fixtures: --status must be new, ready, inProgress, completed, failed or canceled, got "paused"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--base-url", "http://x"}, []string{"taskmock fixtures: --base-url applies to --api oracle only", hint}},
+		{[]string{"--api", "oracle", "--count", "1", "--base-url", ""}, []string{`taskmock fixtures: --base-url must be a URL such as https://opa.example.com, got ""`, hint}},
+		{[]string{"--api", "oracle", "--count", "30", "--cover", "--state", "ASSIGNED"}, []string{"taskmock fixtures: --cover cannot be combined with --state: it covers every state", hint}},
+		{[]string{"--api", "esri", "--count", "30", "--cover", "--status", "new"}, []string{"taskmock fixtures: --cover cannot be combined with --status: it covers every status", hint}},
+		{[]string{"--api", "esri", "--count", "1", "--out", ""}, []string{`taskmock fixtures: --out must name a directory, got ""`, hint}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -315,7 +315,7 @@ func TestServeUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--log-format", "xml"}, `--log-format must be text or json, got "xml"`},
 		{[]string{"--now", "yesterday"}, `--now must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got "yesterday"`},
-		{[]string{"--seed", "-1"}, `invalid value "-1" for flag -seed`},
+		{[]string{"--seed", "-1"}, `--seed: "-1" is not a whole number of 0 or more`},
 		{[]string{"--cors-origin", "localhost:5173"}, `invalid CORS origin "localhost:5173": expected scheme://host[:port] such as http://localhost:5173`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--addr", "nonsense"}, `cannot listen on nonsense: `},
@@ -323,13 +323,13 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--latency", "20ms..x"}, `--latency must be`},
 		{[]string{"--latency", "1s..20s"}, `latency 1s..20s: expected 0 <= min <= max <= 10s`},
 		{[]string{"--error-rate", "1.5"}, `--error-rate must be a share from 0 to 1 such as 0.05, got 1.5`},
-		{[]string{"--error-rate", "lots"}, `invalid value "lots" for flag -error-rate`},
+		{[]string{"--error-rate", "lots"}, `--error-rate: "lots" is not a number`},
 		{[]string{"--rate-limit", "20"}, `--rate-limit must be requests per period such as 20/s, 300/m or 5/100ms, got "20"`},
 		{[]string{"--rate-limit", "0/s"}, `--rate-limit must be`},
 		{[]string{"--rate-limit", "5/fortnight"}, `--rate-limit must be`},
 		{[]string{"--admin-max-tasks", "0"}, `--admin-max-tasks must be a positive number of tasks, got 0`},
 		{[]string{"--admin-max-mb", "0"}, `--admin-max-mb must be a number of MiB from 1 to 1048576, got 0`},
-		{[]string{"--admin-max-mb", "4GB"}, `invalid value "4GB" for flag -admin-max-mb`},
+		{[]string{"--admin-max-mb", "4GB"}, `--admin-max-mb: "4GB" is not a whole number`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -88,20 +88,20 @@ func runValidate(e *env, args []string) error {
 	if *api != "" {
 		a, err := specs.Get(*api)
 		if err != nil {
-			return e.fail(cmd, ExitUsage, fmt.Errorf("--api must be %s, got %q", choices(specs.Names()), *api))
+			return e.usageFail(cmd, fmt.Errorf("--api must be %s, got %q", choices(specs.Names()), *api))
 		}
 		opts.API = a.Name
 	}
 	if !slices.Contains(Formats(), Format(*format)) {
-		return e.fail(cmd, ExitUsage, fmt.Errorf("--format must be %s, got %q", choices(Formats()), *format))
+		return e.usageFail(cmd, fmt.Errorf("--format must be %s, got %q", choices(Formats()), *format))
 	}
 	colors := []string{colorAuto, colorAlways, colorNever}
 	if !slices.Contains(colors, *color) {
-		return e.fail(cmd, ExitUsage, fmt.Errorf("--color must be %s, got %q", choices(colors), *color))
+		return e.usageFail(cmd, fmt.Errorf("--color must be %s, got %q", choices(colors), *color))
 	}
 	progressModes := []string{progressAuto, progressAlways, progressNever}
 	if !slices.Contains(progressModes, *progressMode) {
-		return e.fail(cmd, ExitUsage, fmt.Errorf("--progress must be %s, got %q", choices(progressModes), *progressMode))
+		return e.usageFail(cmd, fmt.Errorf("--progress must be %s, got %q", choices(progressModes), *progressMode))
 	}
 	if len(paths) == 0 {
 		return e.usageFail(cmd, errors.New("no input: give one or more PATHs, or - for standard input"))

@@ -470,6 +470,6 @@ func TestValidateProgress(t *testing.T) {
 func TestValidateBadProgressFlag(t *testing.T) {
 	r := run(t, "", "validate", "--progress", "sometimes", esriExample)
 	assert.Equal(t, 2, r.code)
-	assert.Equal(t, []string{`taskmock validate: --progress must be auto, always or never, got "sometimes"`}, r.stderrLines())
+	assert.Equal(t, []string{`taskmock validate: --progress must be auto, always or never, got "sometimes"`, "Run 'taskmock validate --help' for usage."}, r.stderrLines())
 	assert.Empty(t, r.stdout)
 }
