@@ -193,6 +193,11 @@ func (p *Proxy) modify(res *http.Response) error {
 	if !ok {
 		return nil
 	}
+	if unchecked(res) {
+		p.logger.Info("response passed unchecked: it carries no task", slog.String("api", string(api)),
+			slog.String("method", out.Method), slog.String("path", out.URL.Path), slog.Int("status", res.StatusCode))
+		return nil
+	}
 	info, _ := out.Context().Value(infoKey{}).(*exchangeInfo)
 	if info == nil {
 		info = &exchangeInfo{start: time.Now()}
@@ -244,6 +249,18 @@ func (p *Proxy) modify(res *http.Response) error {
 	res.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	res.TransferEncoding = nil
 	return nil
+}
+
+// unchecked tells whether res is a step of HTTP rather than an answer of
+// the operation, passed on exactly as the target sent it (no check, no
+// recording, no Taskmock-Violations header): a 1xx (an interim answer, or
+// 101 whose body is the upgraded connection), a 304 Not Modified (the
+// client's cached copy, checked when it came, is still current, and the
+// headers of a 304 update that copy's), or the answer to a HEAD request.
+// A 204 No Content is an answer: the contracts document none, so it is
+// checked, and enforce mode replaces it.
+func unchecked(res *http.Response) bool {
+	return res.StatusCode < 200 || res.StatusCode == http.StatusNotModified || res.Request.Method == http.MethodHead
 }
 
 // passes tells whether enforce mode lets a response through: a documented

@@ -1,7 +1,9 @@
 package proxy_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -283,4 +286,109 @@ func TestProxyLogsNoSecret(t *testing.T) {
 	assert.Equal(t, http.StatusBadGateway, res.StatusCode)
 	assert.Contains(t, logs.String(), "upstream error")
 	assert.NotContains(t, logs.String(), token)
+}
+
+// TestProxyHTTPSteps plays the answers that are steps of HTTP rather than
+// answers of the operation: a 304 to a conditional request, the answer to
+// a HEAD, a 101 upgrade. They pass as the target sent them, in either mode,
+// without a Taskmock-Violations header (a 304's headers update the
+// client's cached copy). A 204 is an answer the contract does not
+// document: enforce mode replaces it.
+func TestProxyHTTPSteps(t *testing.T) {
+	task := seed(t, "oracle-get-task-example.json", "", "")
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		switch {
+		case r.Header.Get("If-None-Match") == `"v1"`:
+			w.Header().Set("Cache-Control", "max-age=60")
+			w.WriteHeader(http.StatusNotModified)
+		case r.URL.Query().Get("status") == "204":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(task)
+		}
+	}))
+	t.Cleanup(upstream.Close)
+	path := "/process/api/v1/tasks/" + oracleID
+
+	tests := []struct {
+		name       string
+		mode       proxy.Mode
+		method     string
+		query      string
+		header     http.Header
+		status     int
+		violations string // the header; "" for none
+		etag       string
+	}{
+		{"report 200", proxy.ModeReport, http.MethodGet, "", nil, 200, "none", `"v1"`},
+		{"report 304", proxy.ModeReport, http.MethodGet, "", http.Header{"If-None-Match": {`"v1"`}}, 304, "", `"v1"`},
+		{"enforce 304", proxy.ModeEnforce, http.MethodGet, "", http.Header{"If-None-Match": {`"v1"`}}, 304, "", `"v1"`},
+		{"enforce HEAD", proxy.ModeEnforce, http.MethodHead, "", nil, 200, "", `"v1"`},
+		{"enforce 204", proxy.ModeEnforce, http.MethodGet, "?status=204", nil, 502, "error status-undocumented status", ""},
+		{"report 204", proxy.ModeReport, http.MethodGet, "?status=204", nil, 204, "error status-undocumented status", `"v1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := front(t, upstream.URL, proxy.WithMode(tt.mode))
+			req, err := http.NewRequest(tt.method, srv.URL+path+tt.query, nil)
+			require.NoError(t, err)
+			for k, vs := range tt.header {
+				req.Header[k] = vs
+			}
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			res.Body.Close()
+			assert.Equal(t, tt.status, res.StatusCode, string(body))
+			if tt.violations == "" {
+				assert.Empty(t, res.Header.Values(proxy.HeaderViolations))
+			} else {
+				assert.Contains(t, res.Header.Get(proxy.HeaderViolations), tt.violations)
+			}
+			assert.Equal(t, tt.etag, res.Header.Get("ETag"))
+			if tt.status == 304 {
+				assert.Empty(t, body)
+				assert.Equal(t, "max-age=60", res.Header.Get("Cache-Control"))
+			}
+		})
+	}
+
+	t.Run("101 upgrade", func(t *testing.T) {
+		up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, brw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+			_ = brw.Flush()
+			line, _ := brw.ReadString('\n')
+			_, _ = brw.WriteString("echo " + line)
+			_ = brw.Flush()
+		}))
+		t.Cleanup(up.Close)
+		srv := front(t, up.URL, proxy.WithMode(proxy.ModeEnforce))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "echo")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusSwitchingProtocols, res.StatusCode)
+		assert.Empty(t, res.Header.Values(proxy.HeaderViolations))
+		conn, ok := res.Body.(io.ReadWriteCloser)
+		require.True(t, ok, "the body of a 101 is the connection")
+		_, err = io.WriteString(conn, "hello\n")
+		require.NoError(t, err)
+		got, err := bufio.NewReader(conn).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "echo hello\n", got)
+	})
 }

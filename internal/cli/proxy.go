@@ -50,7 +50,8 @@ counts and the first violations), and each violation is logged on standard
 error. In enforce mode, a response that fails the contract is replaced by
 a 502 whose JSON body lists the violations; a documented error answer (an
 Oracle 401 or 404, an ArcGIS error envelope) is passed on when nothing else
-is wrong with it.
+is wrong with it. A 304 Not Modified, a 1xx and the answer to a HEAD carry
+no task: they pass as the server sent them, unchecked and unrecorded.
 
 With --record DIR, every exchange of the two operations is appended to
 DIR/` + proxy.HARName + ` (HAR 1.2, read by "taskmock validate DIR/` + proxy.HARName + `"), and each
