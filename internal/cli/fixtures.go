@@ -49,7 +49,7 @@ of each file written is printed:
 Flags:
   --api NAME        the API: ` + choices(specs.Names()) + ` (required)
   --count N         the number of tasks, 1 or more (required)
-  --seed S          the seed, an integer from 0 to 2^64-1 (default 1)
+  --seed N          the seed, an integer from 0 to 2^64-1 (default 1)
   --out DIR         write one file per task to DIR, creating it if missing
   --format FORMAT   standard output without --out: ndjson or json
                     (default ndjson)
@@ -57,14 +57,14 @@ Flags:
                     first tasks take every state/substate pair with every
                     priority (oracle, 21 tasks or more) or every status
                     (esri, 6 tasks or more); the rest are drawn
-  --lang L          the language of human text, a BCP 47 list such as
+  --lang TAG        the language of human text, a BCP 47 list such as
                     de-DE,de;q=0.9,en;q=0.8 naming en, de, fr or es
                     (default en)
   --state S         oracle only: every task in state S (ASSIGNED,
                     UNASSIGNED, DELEGATED, COMPLETED, WITHDRAWN, FAULTED)
   --status S        esri only: every task with status S (new, ready,
                     inProgress, completed, failed, canceled)
-  --now T           the clock the dates lie around, RFC 3339
+  --now RFC3339     the clock the dates lie around, RFC 3339
                     (default 2026-01-01T00:00:00Z)
   --base-url URL    oracle only: the base of the links
                     (default http://localhost)

@@ -282,8 +282,8 @@ func TestFixturesHelp(t *testing.T) {
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Empty(t, r.stderr)
 		for _, want := range []string{
-			"taskmock fixtures --api esri|oracle --count N", "--seed S", "--out DIR", "--format FORMAT",
-			"--cover", "--lang L", "--state S", "--status S", "--now T", "--base-url URL",
+			"taskmock fixtures --api esri|oracle --count N", "--seed N", "--out DIR", "--format FORMAT",
+			"--cover", "--lang TAG", "--state S", "--status S", "--now RFC3339", "--base-url URL",
 			"Examples:", "Exit codes:", "2  usage error",
 		} {
 			assert.Contains(t, r.stdout, want)
