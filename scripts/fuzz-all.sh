@@ -16,9 +16,10 @@ pattern="${2:-.}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-# Every "func FuzzXxx(" of a _test.go file, as "package-dir target".
+# Every "func FuzzXxx(f *testing.F)" of a _test.go file (a helper whose name
+# starts with Fuzz is no target), as "package-dir target".
 targets="$(grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
-	sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file" | while read -r target; do
+	sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)([A-Za-z_][A-Za-z0-9_]* \*testing\.F).*/\1/p' "$file" | while read -r target; do
 		echo "$(dirname "$file") $target"
 	done
 done | grep -e "$pattern" || true)"
@@ -36,5 +37,5 @@ while read -r dir target; do
 		exit 1
 	fi
 	execs="$(grep -o 'execs: [0-9]*' <<<"$out" | tail -1 | cut -d' ' -f2 || true)"
-	printf '%-16s %-34s %4ss %10s execs  ok\n' "$dir" "$target" "$(($(date +%s) - start))" "${execs:-?}"
+	printf '%-22s %-34s %4ss %10s execs  ok\n' "$dir" "$target" "$(($(date +%s) - start))" "${execs:-?}"
 done <<<"$targets"
