@@ -169,6 +169,9 @@ func valueMessage(fs *flag.FlagSet, e *flagValueError) string {
 	if !ok {
 		// A flag with its own parser says what it expects; the value is
 		// not repeated, as it may be a credential (--header).
+		if msg := e.err.Error(); strings.HasPrefix(msg, name+" ") {
+			return msg // it names the flag itself
+		}
 		return fmt.Sprintf("%s: %s", name, e.err)
 	}
 	switch getter.Get().(type) {

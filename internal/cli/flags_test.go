@@ -25,8 +25,11 @@ func flagFixture() *flag.FlagSet {
 	fs.Float64("float", 0, "")
 	fs.Duration("duration", time.Second, "")
 	fs.Func("func", "", func(s string) error {
-		if s == "" {
+		switch s {
+		case "":
 			return errors.New("cannot be empty")
+		case "x":
+			return errors.New("--func must be y, got x")
 		}
 		return nil
 	})
@@ -89,6 +92,7 @@ func TestFlagErrorKinds(t *testing.T) {
 		{[]string{"--duration", "-"}, `--duration: "-" is not a duration such as 500ms, 30s or 2m`},
 		{[]string{"--duration", "--"}, `--duration needs a value before "--"`},
 		{[]string{"--func="}, `--func: cannot be empty`},
+		{[]string{"--func", "x"}, `--func must be y, got x`},
 		{[]string{"--boolfunc=1"}, `--boolfunc: takes no value`},
 		{[]string{"--switch", "--name=--switch"}, `--name needs a value, got the flag --switch`},
 		{[]string{"--name", strings.Repeat("x", 50)}, ``},
