@@ -194,7 +194,7 @@ func TestProxyRecordRoundTrip(t *testing.T) {
 		"esri-0B1F0F4E-7A9A-4E55-9C1E-3D2A1B4C5D6E.json", "oracle-" + oracleID + ".json"}, names)
 	har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
 	require.NoError(t, err)
-	assert.Contains(t, string(har), `"name": "token",`)
+	assert.Contains(t, string(har), `"name":"token",`)
 	assert.Contains(t, string(har), proxy.Redacted)
 
 	// The HAR is read by the validator's loader, every entry conforming.

@@ -9,13 +9,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/fixtures"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -26,22 +26,34 @@ const Redacted = "REDACTED"
 const HARName = "taskmock.har"
 
 // Recorder writes the exchanges of the two operations to a directory: all
-// of them to one HAR 1.2 file, HARName, rewritten after each exchange,
-// and each task body that conforms to the contract as a fixture file,
-// esri-TASKOPERATIONID.json or oracle-ID.json, that "taskmock serve
-// --fixtures DIR" loads (the last body of a task wins). Credentials are
+// of them to one HAR 1.2 file, HARName, and each task body that conforms
+// to the contract as a fixture file, esri-TASKOPERATIONID.json or
+// oracle-ID.json (named by fixtures.FileName), that "taskmock serve
+// --fixtures DIR" loads (the last body of a task wins).
+//
+// The HAR file is appended to, one entry per exchange, by one write that
+// costs the same whatever the file's length; a recording found in the
+// directory is continued, never truncated. The file is a complete HAR
+// after every exchange: a crash (even SIGKILL) or a failed write (a full
+// disk) loses at most the exchange being written, and the next
+// NewRecorder repairs the end such a write leaves. Only one Recorder, in
+// any process, records into a directory at a time.
+//
+// Credentials are
 // redacted: the Authorization, X-Esri-Authorization, Proxy-Authorization
 // and Cookie request headers, the Set-Cookie response header, the token
 // parameter of the query and of a form body, and any of their values
 // found in a body. Build one with NewRecorder; it is safe for concurrent
 // use.
 type Recorder struct {
-	dir  string
-	anon *anonymizer
+	dir    string
+	anon   *anonymizer
+	notice string
 
-	mu      sync.Mutex
-	entries []harEntry
-	err     error
+	mu  sync.Mutex
+	har *harFile // nil once closed
+	n   int      // entries written by this Recorder
+	err error
 }
 
 // RecordOption configures a Recorder.
@@ -52,23 +64,54 @@ type RecordOption func(*Recorder)
 // one within the recording, and a task stays valid.
 func Anonymize() RecordOption { return func(r *Recorder) { r.anon = newAnonymizer() } }
 
-// NewRecorder returns a Recorder writing into dir, which it creates.
+// NewRecorder returns a Recorder writing into dir, which it creates. When
+// dir holds a recording, the Recorder appends to it (see Notice). It
+// fails, leaving the file as it is, when dir/HARName is not a HAR written
+// by a Recorder, or when another Recorder records into dir. Close it when
+// done.
 func NewRecorder(dir string, opts ...RecordOption) (*Recorder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("proxy: recording directory: %w", err)
 	}
-	r := &Recorder{dir: dir}
+	har, notice, err := openHAR(filepath.Join(dir, HARName))
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	r := &Recorder{dir: dir, har: har, notice: notice}
 	for _, o := range opts {
 		o(r)
 	}
 	return r, nil
 }
 
-// Len returns how many exchanges have been recorded.
+// Notice returns what NewRecorder had to do to the recording it found, in
+// one line: the end of an interrupted write it dropped, or the conversion
+// of a file of an earlier version. It is "" when there was nothing to do.
+func (r *Recorder) Notice() string { return r.notice }
+
+// Len returns how many exchanges this Recorder has recorded (not counting
+// those it found in the directory).
 func (r *Recorder) Len() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.entries)
+	return r.n
+}
+
+// Close flushes the HAR file to disk, closes it and lets another Recorder
+// record into the directory. Exchanges that end after Close are not
+// recorded, and Err says so.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.har == nil {
+		return nil
+	}
+	err := r.har.close()
+	r.har = nil
+	if err != nil {
+		return fmt.Errorf("proxy: %w", err)
+	}
+	return nil
 }
 
 // Err returns the first error met while writing, if any.
@@ -78,20 +121,10 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
-// The HAR 1.2 document (http://www.softwareishard.com/blog/har-12-spec/).
+// The entries of the HAR 1.2 document
+// (http://www.softwareishard.com/blog/har-12-spec/); harHead and harTail
+// hold the rest.
 type (
-	harLog struct {
-		Log harBody `json:"log"`
-	}
-	harBody struct {
-		Version string     `json:"version"`
-		Creator harCreator `json:"creator"`
-		Entries []harEntry `json:"entries"`
-	}
-	harCreator struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-	}
 	harEntry struct {
 		StartedDateTime string      `json:"startedDateTime"`
 		Time            float64     `json:"time"`
@@ -206,10 +239,20 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 	entry := harEntry{StartedDateTime: info.start.UTC().Format(time.RFC3339Nano), Time: elapsed, Request: req, Response: resp,
 		Timings: harTimings{Send: 0, Wait: elapsed, Receive: 0}}
 
+	line, err := json.Marshal(entry)
+
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.entries = append(r.entries, entry)
-	if err := r.writeHAR(); err != nil && r.err == nil {
+	switch {
+	case err != nil:
+	case r.har == nil:
+		err = errors.New("proxy: an exchange ended after the recorder was closed")
+	default:
+		if err = r.har.add(line); err == nil {
+			r.n++
+		}
+	}
+	if err != nil && r.err == nil {
 		r.err = err
 	}
 	if res.StatusCode == http.StatusOK && rep.Errors() == 0 {
@@ -292,20 +335,6 @@ func harValues(q url.Values, clean func(string) string) []harNameValue {
 	return out
 }
 
-// writeHAR rewrites the HAR file: a temporary file renamed over it, so
-// that a reader never sees half a file.
-func (r *Recorder) writeHAR() error {
-	doc := harLog{Log: harBody{Version: "1.2", Creator: harCreator{Name: "taskmock proxy", Version: "1"}, Entries: r.entries}}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeAtomic(filepath.Join(r.dir, HARName), append(b, '\n'))
-}
-
-// fixtureName makes a file name safe from an id.
-var fixtureName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
 // writeFixture writes a task body as a fixture file, when it is a JSON
 // object with the task's id.
 func (r *Recorder) writeFixture(api specs.Name, body []byte) error {
@@ -328,8 +357,7 @@ func (r *Recorder) writeFixture(api specs.Name, body []byte) error {
 			return nil
 		}
 	}
-	name := fixtureName.ReplaceAllString(id, "_")
-	if name == "" || strings.Trim(name, "._") == "" {
+	if id == "" {
 		return nil
 	}
 	var out bytes.Buffer
@@ -337,7 +365,7 @@ func (r *Recorder) writeFixture(api specs.Name, body []byte) error {
 		return nil
 	}
 	out.WriteByte('\n')
-	return writeAtomic(filepath.Join(r.dir, string(api)+"-"+name+".json"), out.Bytes())
+	return writeAtomic(filepath.Join(r.dir, fixtures.FileName(string(api)+"-"+id)), out.Bytes())
 }
 
 func writeAtomic(path string, b []byte) error {

@@ -435,12 +435,12 @@ func generateFixture(g *fixtures.Generator, api specs.Name, i int, req fixtures.
 			return fixtureTask{}, err
 		}
 		cov["status "+res.Task.Status] = true
-		return fixtureTask{name: id.TaskGroupJobID + "_" + id.TaskOperationID + ".json", body: res}, nil
+		return fixtureTask{name: fixtures.FileName(id.TaskGroupJobID + "_" + id.TaskOperationID), body: res}, nil
 	}
 	task, err := g.Oracle(g.OracleIdentity(i), req)
 	if err != nil {
 		return fixtureTask{}, err
 	}
 	cov.addOracle(task)
-	return fixtureTask{name: task.ID + ".json", body: task}, nil
+	return fixtureTask{name: fixtures.FileName(task.ID), body: task}, nil
 }

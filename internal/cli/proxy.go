@@ -56,7 +56,13 @@ no task: they pass as the server sent them, unchecked and unrecorded.
 With --record DIR, every exchange of the two operations is appended to
 DIR/` + proxy.HARName + ` (HAR 1.2, read by "taskmock validate DIR/` + proxy.HARName + `"), and each
 task body that conforms is written as DIR/esri-ID.json or DIR/oracle-ID.json,
-which "taskmock serve --fixtures DIR" serves. Credentials are redacted in
+which "taskmock serve --fixtures DIR" serves (an id with characters other
+than letters, digits, '.', '_' and '-' gets a readable name plus "~" and a
+hash of the id). A recording already in DIR is continued, never truncated.
+The HAR file is complete after every exchange: a crash or a full disk loses
+at most the exchange being written, and the next start repairs the end it
+left (and says so). Only one proxy records into a directory at a time; a
+` + proxy.HARName + ` that taskmock did not write is refused. Credentials are redacted in
 every recorded file: the Authorization, X-Esri-Authorization,
 Proxy-Authorization and Cookie headers, Set-Cookie, the token parameter of
 the query and of a form body, and their values wherever they appear.
@@ -144,6 +150,10 @@ func runProxy(e *env, args []string) error {
 		if rec, err = proxy.NewRecorder(*record, ropts...); err != nil {
 			return e.fail(cmd, ExitUsage, errors.New(strings.TrimPrefix(err.Error(), "proxy: ")))
 		}
+		defer rec.Close()
+		if n := rec.Notice(); n != "" {
+			logger.Warn(n)
+		}
 		opts = append(opts, proxy.WithRecorder(rec))
 	}
 	p, err := proxy.New(*target, opts...)
@@ -181,6 +191,9 @@ func runProxy(e *env, args []string) error {
 		return err
 	}
 	if rec != nil {
+		if err := rec.Close(); err != nil {
+			logger.Warn("the recording could not be closed", slog.String("error", err.Error()))
+		}
 		if err := rec.Err(); err != nil {
 			logger.Warn("the recording is incomplete", slog.String("error", err.Error()))
 		}
