@@ -331,24 +331,23 @@ func convertOldHAR(path string, old *os.File, size int64) (f *os.File, n int, er
 	w := bufio.NewWriterSize(tmp, 64<<10)
 	w.WriteString(harHead)
 	dec := json.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(old, 0, size), 64<<10))
-	var line bytes.Buffer
+	// Each entry is one taskmock wrote: read whole into a harEntry,
+	// written again as one line.
+	dec.DisallowUnknownFields()
 	entry := func() error {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
+		var e harEntry
+		if err := dec.Decode(&e); err != nil {
+			return fmt.Errorf("entry %d: %w", n+1, err)
 		}
-		line.Reset()
-		if err := json.Compact(&line, raw); err != nil {
+		line, err := json.Marshal(e)
+		if err != nil {
 			return err
-		}
-		if !bytes.HasPrefix(line.Bytes(), harEntryStart) {
-			return fmt.Errorf("entry %d is not an entry taskmock wrote", n+1)
 		}
 		if n > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteByte('\n')
-		w.Write(line.Bytes())
+		w.Write(line)
 		n++
 		return nil
 	}

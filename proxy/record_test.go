@@ -1,0 +1,430 @@
+package proxy_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/fixtures"
+	"github.com/taskmock/taskmock/mockserver"
+	"github.com/taskmock/taskmock/proxy"
+	"github.com/taskmock/taskmock/specs"
+)
+
+// harHeadLine is the first line of a HAR file a Recorder writes.
+const harHeadLine = `{"log":{"version":"1.2","creator":{"name":"taskmock proxy","version":"1"},"entries":[`
+
+// taskID is the id of the i-th task of a test recording.
+func taskID(i int) string { return fixtures.New().OracleIdentity(i) }
+
+// recordTasks records GET of the tasks from to to-1 through a proxy to
+// the mock with r, calling done after each exchange recorded. With pad >
+// 0, the tasks' descriptions are pad bytes long.
+func recordTasks(t testing.TB, r *proxy.Recorder, from, to, pad int, done func(id string, err error)) {
+	mock, err := mockserver.New()
+	require.NoError(t, err)
+	var h http.Handler = mock
+	if pad > 0 {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			mock.ServeHTTP(rec, r)
+			var task map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &task); err != nil {
+				panic(err)
+			}
+			task["description"] = strings.Repeat("padding ", pad/8)
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(task)
+		})
+	}
+	upstream := httptest.NewServer(h)
+	defer upstream.Close()
+	p, err := proxy.New(upstream.URL, proxy.WithRecorder(r))
+	require.NoError(t, err)
+	for i := from; i < to; i++ {
+		id := taskID(i)
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, httptest.NewRequest(http.MethodGet, mockserver.OraclePrefix+id, nil))
+		require.Equal(t, http.StatusOK, w.Code)
+		if done != nil {
+			done(id, r.Err())
+		}
+	}
+}
+
+// harIDs reads dir's HAR with the loader of taskmock validate and returns
+// the task ids of its entries in order.
+func harIDs(t *testing.T, dir string) []string {
+	t.Helper()
+	var ids []string
+	_, err := contract.Walk(filepath.Join(dir, proxy.HARName), contract.LoadOptions{API: specs.Oracle}, func(it contract.Item) error {
+		u, err := url.Parse(it.Exchange.Request.URL)
+		require.NoError(t, err)
+		ids = append(ids, strings.TrimPrefix(u.Path, mockserver.OraclePrefix))
+		return nil
+	})
+	require.NoError(t, err, "the HAR is valid")
+	return ids
+}
+
+func ids(from, to int) []string {
+	var s []string
+	for i := from; i < to; i++ {
+		s = append(s, taskID(i))
+	}
+	return s
+}
+
+// TestRecorderRestart: a Recorder on a directory that holds a recording
+// appends to it.
+func TestRecorderRestart(t *testing.T) {
+	tests := []struct {
+		name   string
+		before func(t *testing.T, dir string) // makes the recording found
+		notice string
+	}{
+		{"recording of this version", func(t *testing.T, dir string) {
+			r, err := proxy.NewRecorder(dir)
+			require.NoError(t, err)
+			recordTasks(t, r, 0, 3, 0, nil)
+			require.NoError(t, r.Close())
+		}, ""},
+		{"recording of an earlier version (one indented document)", func(t *testing.T, dir string) {
+			r, err := proxy.NewRecorder(dir)
+			require.NoError(t, err)
+			recordTasks(t, r, 0, 3, 0, nil)
+			require.NoError(t, r.Close())
+			path := filepath.Join(dir, proxy.HARName)
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			var doc struct { // the members in the order the earlier version wrote them
+				Log struct {
+					Version string            `json:"version"`
+					Creator json.RawMessage   `json:"creator"`
+					Entries []json.RawMessage `json:"entries"`
+				} `json:"log"`
+			}
+			require.NoError(t, json.Unmarshal(b, &doc))
+			old, err := json.MarshalIndent(doc, "", "  ")
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(path, append(old, '\n'), 0o644))
+		}, "converted it, keeping its 3 exchanges"},
+		{"empty recording", func(t *testing.T, dir string) {
+			r, err := proxy.NewRecorder(dir)
+			require.NoError(t, err)
+			require.NoError(t, r.Close())
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.before(t, dir)
+			earlier := harIDs(t, dir)
+
+			r, err := proxy.NewRecorder(dir)
+			require.NoError(t, err)
+			if tt.notice == "" {
+				assert.Empty(t, r.Notice())
+			} else {
+				assert.Contains(t, r.Notice(), tt.notice)
+			}
+			recordTasks(t, r, 10, 12, 0, nil)
+			require.NoError(t, r.Err())
+			assert.Equal(t, 2, r.Len())
+			require.NoError(t, r.Close())
+			assert.Equal(t, append(earlier, ids(10, 12)...), harIDs(t, dir))
+
+			// And once more.
+			r, err = proxy.NewRecorder(dir)
+			require.NoError(t, err)
+			assert.Empty(t, r.Notice())
+			recordTasks(t, r, 20, 21, 0, nil)
+			require.NoError(t, r.Close())
+			assert.Equal(t, append(append(earlier, ids(10, 12)...), ids(20, 21)...), harIDs(t, dir))
+		})
+	}
+}
+
+// TestRecorderRefuses: a HAR file the Recorder did not write, or one that
+// another Recorder writes, is refused and left as it is.
+func TestRecorderRefuses(t *testing.T) {
+	tests := []struct {
+		name, content, want string
+	}{
+		{"not JSON", "hello\n", "not a HAR file; it was left as it is"},
+		{"a HAR of another program", `{"log":{"version":"1.2","creator":{"name":"Firefox","version":"1"},"entries":[]}}`,
+			"not a HAR file written by taskmock proxy"},
+		{"a HAR in the layout of taskmock but damaged before its end", harHeadLine + "\n" + strings.Repeat("not an entry\n", 5) + "]}}\n",
+			"damaged before its last write"},
+		{"a HAR of an earlier version, cut", "{\n  \"log\": {\n    \"version\": \"1.2\",\n    \"creator\": {\n      \"name\": \"taskmock proxy\",\n      \"version\": \"1\"\n    },\n    \"entries\": [\n      {",
+			"written by an older taskmock proxy that cannot be read"},
+		{"a directory", "", "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, proxy.HARName)
+			if tt.content == "" {
+				require.NoError(t, os.Mkdir(path, 0o755))
+			} else {
+				require.NoError(t, os.WriteFile(path, []byte(tt.content), 0o644))
+			}
+			_, err := proxy.NewRecorder(dir)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "\n")
+			if tt.content != "" {
+				b, err := os.ReadFile(path)
+				require.NoError(t, err)
+				assert.Equal(t, tt.content, string(b), "left as it is")
+			}
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Len(t, entries, 1, "no temporary file left")
+		})
+	}
+
+	t.Run("another recorder records into the directory", func(t *testing.T) {
+		dir := t.TempDir()
+		first, err := proxy.NewRecorder(dir)
+		require.NoError(t, err)
+		recordTasks(t, first, 0, 1, 0, nil)
+		_, err = proxy.NewRecorder(dir)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "another taskmock proxy is recording into it")
+		require.NoError(t, first.Close())
+		second, err := proxy.NewRecorder(dir)
+		require.NoError(t, err, "free once the first is closed")
+		require.NoError(t, second.Close())
+		assert.Equal(t, ids(0, 1), harIDs(t, dir))
+	})
+}
+
+// TestRecorderFixtureNames: tasks whose ids read alike once made file
+// names get a fixture file each, which the mock serves.
+func TestRecorderFixtureNames(t *testing.T) {
+	taskIDs := []string{"a/b", "a_b", "a b", "a?b", "a%2Fb", "A_B"}
+	base := seed(t, "oracle-get-task-example.json", "", "")
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var task map[string]any
+		require.NoError(t, json.Unmarshal(base, &task))
+		task["id"] = strings.TrimPrefix(r.URL.Path, mockserver.OraclePrefix)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(task)
+	}))
+	t.Cleanup(upstream.Close)
+	dir := t.TempDir()
+	rec, err := proxy.NewRecorder(dir)
+	require.NoError(t, err)
+	srv := front(t, upstream.URL, proxy.WithRecorder(rec))
+	for _, id := range taskIDs {
+		res, _ := get(t, srv.URL+mockserver.OraclePrefix+url.PathEscape(id), nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+	require.NoError(t, rec.Close())
+	require.NoError(t, rec.Err())
+
+	got := map[string]string{} // id to file
+	files, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, f := range files {
+		if f.Name() == proxy.HARName {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		require.NoError(t, err)
+		var task struct{ ID string }
+		require.NoError(t, json.Unmarshal(b, &task))
+		assert.NotContains(t, got, task.ID)
+		got[task.ID] = f.Name()
+		assert.Equal(t, fixtures.FileName("oracle-"+task.ID), f.Name())
+	}
+	assert.Len(t, got, len(taskIDs), "one file per task: %v", got)
+}
+
+// TestRecordHelper is the process TestRecorderSurvivesKill and
+// TestRecorderFullDisk start: it records tasks from RECORD_FROM on into
+// RECORD_DIR, printing "done ID" once each is recorded, under a file
+// size limit of RECORD_FSIZE bytes when set, the tasks' descriptions
+// RECORD_PAD bytes long when set, killing itself in the middle of the
+// write that follows the RECORD_TEAR-th exchange when set.
+func TestRecordHelper(t *testing.T) {
+	if os.Getenv("GO_WANT_HELPER") != "record" {
+		t.Skip("the helper process of TestRecorderSurvivesKill and TestRecorderFullDisk")
+	}
+	from, err := strconv.Atoi(os.Getenv("RECORD_FROM"))
+	require.NoError(t, err)
+	count, err := strconv.Atoi(os.Getenv("RECORD_COUNT"))
+	require.NoError(t, err)
+	r, err := proxy.NewRecorder(os.Getenv("RECORD_DIR"))
+	require.NoError(t, err)
+	if n := r.Notice(); n != "" {
+		fmt.Println("notice", n)
+	}
+	if s := os.Getenv("RECORD_FSIZE"); s != "" {
+		limit, err := strconv.ParseUint(s, 10, 64)
+		require.NoError(t, err)
+		var rl unix.Rlimit
+		require.NoError(t, unix.Getrlimit(unix.RLIMIT_FSIZE, &rl))
+		rl.Cur = limit
+		require.NoError(t, unix.Setrlimit(unix.RLIMIT_FSIZE, &rl))
+	}
+	pad, _ := strconv.Atoi(os.Getenv("RECORD_PAD"))
+	tear, _ := strconv.Atoi(os.Getenv("RECORD_TEAR"))
+	failed, done := false, 0
+	recordTasks(t, r, from, from+count, pad, func(id string, err error) {
+		if err != nil || failed {
+			failed = true
+			fmt.Println("failed", id)
+			return
+		}
+		fmt.Println("done", id)
+		if done++; done == tear {
+			go killInWrite(filepath.Join(os.Getenv("RECORD_DIR"), proxy.HARName))
+		}
+	})
+	if err := r.Close(); err != nil {
+		fmt.Println("close", err)
+	}
+}
+
+// killInWrite kills the process (SIGKILL) once the file at path has grown
+// by 64 KiB: in the middle of the write of a large entry.
+func killInWrite(path string) {
+	info, err := os.Stat(path)
+	if err != nil {
+		panic(err)
+	}
+	for {
+		now, err := os.Stat(path)
+		if err != nil {
+			panic(err)
+		}
+		if now.Size() > info.Size()+64<<10 {
+			_ = unix.Kill(os.Getpid(), unix.SIGKILL)
+		}
+	}
+}
+
+// helper starts TestRecordHelper recording count tasks from from into
+// dir, and returns it with its output.
+func helper(t *testing.T, dir string, from, count int, env ...string) (*exec.Cmd, *bufio.Scanner) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRecordHelper$")
+	cmd.Env = append(os.Environ(), append(env, "GO_WANT_HELPER=record", "RECORD_DIR="+dir,
+		"RECORD_FROM="+strconv.Itoa(from), "RECORD_COUNT="+strconv.Itoa(count))...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, bufio.NewScanner(out)
+}
+
+// TestRecorderSurvivesKill: a recording process killed (SIGKILL), again
+// and again, at a random moment or in the middle of a write, leaves a
+// valid HAR holding every exchange it reported recorded, and at most the
+// one being written more.
+func TestRecorderSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	reported := map[string]bool{}
+	const rounds = 6
+	for round := range rounds {
+		var env []string
+		kill := 1 + rand.IntN(30) // the parent kills it after that many exchanges
+		if round%2 == 1 {
+			// It kills itself while it writes a large task.
+			env, kill = []string{"RECORD_PAD=2000000", "RECORD_TEAR=" + strconv.Itoa(1+rand.IntN(2))}, 0
+		}
+		cmd, out := helper(t, dir, round*1000, 1000, env...)
+		done := 0
+		for out.Scan() { // to the end: what it printed before it died
+			if n, ok := strings.CutPrefix(out.Text(), "notice "); ok {
+				t.Log(n)
+			}
+			if id, ok := strings.CutPrefix(out.Text(), "done "); ok {
+				reported[id] = true
+				if done++; done == kill {
+					time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+					require.NoError(t, cmd.Process.Signal(unix.SIGKILL))
+				}
+			}
+		}
+		err := cmd.Wait()
+		require.Error(t, err, "killed")
+	}
+	// A write cut short is removed when the next recording starts.
+	r, err := proxy.NewRecorder(dir)
+	require.NoError(t, err)
+	if r.Notice() != "" {
+		t.Log(r.Notice())
+	}
+	require.NoError(t, r.Close())
+	got := harIDs(t, dir)
+	seen := map[string]bool{}
+	for _, id := range got {
+		assert.False(t, seen[id], "%s recorded twice", id)
+		seen[id] = true
+	}
+	for id := range reported {
+		assert.True(t, seen[id], "%s reported recorded, missing from the HAR", id)
+	}
+	assert.LessOrEqual(t, len(got), len(reported)+rounds)
+}
+
+// TestRecorderFullDisk: when the file cannot grow (a file size limit, as
+// a full disk), the HAR stays valid with every exchange recorded before,
+// and a later start goes on.
+func TestRecorderFullDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	run := func(from, count int, env ...string) (done, failed []string) {
+		cmd, out := helper(t, dir, from, count, env...)
+		for out.Scan() {
+			kind, id, _ := strings.Cut(out.Text(), " ")
+			switch kind {
+			case "done":
+				done = append(done, id)
+			case "failed":
+				failed = append(failed, id)
+			}
+		}
+		require.NoError(t, cmd.Wait())
+		return done, failed
+	}
+	first, failed := run(0, 5)
+	require.Empty(t, failed)
+	info, err := os.Stat(filepath.Join(dir, proxy.HARName))
+	require.NoError(t, err)
+	perEntry := info.Size() / 5
+
+	limit := info.Size() + 3*perEntry + perEntry/2
+	second, failed := run(100, 10, "RECORD_FSIZE="+strconv.FormatInt(limit, 10))
+	require.NotEmpty(t, failed, "the limit was reached")
+	require.NotEmpty(t, second)
+	assert.Equal(t, append(append([]string(nil), first...), second...), harIDs(t, dir))
+
+	third, failed := run(200, 2)
+	require.Empty(t, failed)
+	assert.Equal(t, append(append(append([]string(nil), first...), second...), third...), harIDs(t, dir))
+}
