@@ -56,16 +56,18 @@ no task: they pass as the server sent them, unchecked and unrecorded.
 With --record DIR, every exchange of the two operations is appended to
 DIR/` + proxy.HARName + ` (HAR 1.2, read by "taskmock validate DIR/` + proxy.HARName + `"), and each
 task body that conforms is written as DIR/esri-ID.json or DIR/oracle-ID.json,
-which "taskmock serve --fixtures DIR" serves (an id with characters other
-than letters, digits, '.', '_' and '-' gets a readable name plus "~" and a
-hash of the id). A recording already in DIR is continued, never truncated.
-The HAR file is complete after every exchange: a crash or a full disk loses
-at most the exchange being written, and the next start repairs the end it
-left (and says so). Only one proxy records into a directory at a time; a
-` + proxy.HARName + ` that taskmock did not write is refused. Credentials are redacted in
+which "taskmock serve --fixtures DIR" serves. Credentials are redacted in
 every recorded file: the Authorization, X-Esri-Authorization,
 Proxy-Authorization and Cookie headers, Set-Cookie, the token parameter of
 the query and of a form body, and their values wherever they appear.
+
+A recording already in DIR is continued, never truncated; a ` + proxy.HARName + `
+taskmock did not write is refused, and so is a second proxy recording into
+DIR. The HAR file is complete after each exchange: a full disk costs the
+exchange being written, and a crash in the middle of a write can leave that
+one entry half written, which the next --record DIR removes (saying so). An
+id with characters other than letters, digits, '.', '_' and '-' gets a file
+name with those replaced by '_', plus '~' and a hash of the id.
 
 Flags:
   --target URL       the real server: http or https, with an optional path

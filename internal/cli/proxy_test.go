@@ -149,3 +149,47 @@ func TestProxyUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyRecordDir: what taskmock proxy --record does with the HAR file
+// it finds in DIR.
+func TestProxyRecordDir(t *testing.T) {
+	const head = `{"log":{"version":"1.2","creator":{"name":"taskmock proxy","version":"1"},"entries":[`
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, dir string)
+		refused string // the error, or "" when the proxy starts
+		logged  string
+	}{
+		{"not a HAR", func(t *testing.T, dir string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, proxy.HARName), []byte("hello\n"), 0o644))
+		}, "taskmock.har: not a HAR file; it was left as it is", ""},
+		{"another proxy records into DIR", func(t *testing.T, dir string) {
+			startProxy(t, "--target", "http://127.0.0.1:1", "--record", dir)
+		}, "taskmock.har: another taskmock proxy is recording into it", ""},
+		{"a write cut short", func(t *testing.T, dir string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, proxy.HARName), []byte(head+"\n"+`{"startedDateTime":"2026`), 0o644))
+		}, "", "ended in an interrupted write: kept every complete exchange, dropped its last 25 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.setup(t, dir)
+			if tt.refused != "" {
+				var out, errb bytes.Buffer
+				err := Run(context.Background(), []string{"proxy", "--addr", "127.0.0.1:0", "--target", "http://127.0.0.1:1", "--record", dir}, nil, &out, &errb)
+				assert.Equal(t, ExitUsage, ExitCode(err))
+				assert.Contains(t, errb.String(), tt.refused)
+				assert.Equal(t, 1, strings.Count(errb.String(), "\n"), errb.String())
+				return
+			}
+			p := startProxy(t, "--target", "http://127.0.0.1:1", "--record", dir)
+			assert.Contains(t, p.stderr.String(), tt.logged)
+			p.cancel()
+			<-p.done
+			require.NoError(t, p.err)
+			b, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+			require.NoError(t, err)
+			assert.Equal(t, head+"\n]}}\n", string(b))
+		})
+	}
+}
