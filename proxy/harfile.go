@@ -39,9 +39,9 @@ var harEntryStart = []byte(`{"startedDateTime":`)
 const harRecoverLines = 3
 
 // harMaxLine bounds the bytes read of one line while checking the end of
-// a file at start-up; an entry line is at most about twice the proxy's
-// body limit.
-const harMaxLine = 4*DefaultMaxBody + 1<<20
+// a file at start-up: an entry of a body of DefaultMaxBody, every byte of
+// it escaped as \u00XX.
+const harMaxLine = 6*DefaultMaxBody + 1<<20
 
 // harStore is what a harFile writes to: an *os.File, or a test's file
 // that fails on purpose.
@@ -257,6 +257,9 @@ func (h *harFile) repair(end int64, empty bool, size int64) (string, error) {
 	}
 	h.end, h.empty = end, empty
 	dropped := size - end
+	if dropped == 0 {
+		return fmt.Sprintf("%s ended in an interrupted write: kept every exchange, restored its end", h.path), nil
+	}
 	return fmt.Sprintf("%s ended in an interrupted write: kept every complete exchange, dropped its last %d bytes (at most the exchange being written)", h.path, dropped), nil
 }
 

@@ -326,3 +326,38 @@ func rewriteHAR(path string, entries []harEntry) error {
 	}
 	return writeAtomic(path, append(b, '\n'))
 }
+
+// FuzzHARFileLoad: whatever a file in the layout of harFile ends with,
+// load either refuses it, leaving it as it is, or keeps a prefix of it
+// that ends after the head or after a whole entry and puts the tail after
+// it; and it never panics.
+func FuzzHARFileLoad(f *testing.F) {
+	line := string(testLine(f, 0))
+	for _, s := range []string{"", "\n]}}\n", "\n" + line + "\n]}}\n", "\n" + line + ",\n{", "\n" + line + ",\n{}}\n",
+		"\n" + line + ",]}}\n", "\n" + line + "\n]}", "\nnot\nan\nentry\n]}}\n", "\n" + line[:40]} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, rest []byte) {
+		orig := append([]byte(harHead), rest...)
+		st := memStore{b: bytes.Clone(orig), limit: -1}
+		h := &harFile{path: "t.har", f: &st}
+		_, err := h.load(int64(len(orig)))
+		got := st.bytes()
+		if err != nil {
+			if !bytes.Equal(got, orig) {
+				t.Fatalf("refused but changed: %q", got)
+			}
+			return
+		}
+		kept := orig[:h.end]
+		if !bytes.Equal(got, append(bytes.Clone(kept), harTail...)) {
+			t.Fatalf("got %q, want %q and the tail", got, kept)
+		}
+		if h.empty != (h.end == int64(len(harHead))) {
+			t.Fatalf("empty %v at %d", h.empty, h.end)
+		}
+		if !h.empty && !bytes.HasSuffix(kept, []byte("}")) {
+			t.Fatalf("kept %q: not after a whole entry", kept)
+		}
+	})
+}

@@ -183,10 +183,10 @@ func TestProxyRecordDir(t *testing.T) {
 				return
 			}
 			p := startProxy(t, "--target", "http://127.0.0.1:1", "--record", dir)
-			assert.Contains(t, p.stderr.String(), tt.logged)
 			p.cancel()
 			<-p.done
 			require.NoError(t, p.err)
+			assert.Contains(t, p.stderr.String(), tt.logged)
 			b, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
 			require.NoError(t, err)
 			assert.Equal(t, head+"\n]}}\n", string(b))
