@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,4 +65,29 @@ func TestRecorderMemoryFlat(t *testing.T) {
 	grown := int64(after) - int64(before)
 	// Each exchange is about 4 KB; keeping them would grow the heap by 4 MB.
 	assert.Less(t, grown, int64(n*64), "the heap grew by %d bytes over %d exchanges", grown, n)
+}
+
+// TestRecorderConcurrent: exchanges recorded at the same time are each
+// one whole entry of the HAR.
+func TestRecorderConcurrent(t *testing.T) {
+	body := oracleBody(t)
+	dir := t.TempDir()
+	r, err := NewRecorder(dir)
+	require.NoError(t, err)
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				record1(r, w*each+i, body, contract.Report{})
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, r.Close())
+	require.NoError(t, r.Err())
+	assert.Equal(t, workers*each, r.Len())
+	har, err := os.ReadFile(filepath.Join(dir, HARName))
+	require.NoError(t, err)
+	assert.ElementsMatch(t, idsUpTo(workers*each), readIDs(t, har))
 }
