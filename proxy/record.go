@@ -34,10 +34,11 @@ const HARName = "taskmock.har"
 // The HAR file is appended to, one entry per exchange, by one write that
 // costs the same whatever the file's length; a recording found in the
 // directory is continued, never truncated. The file is a complete HAR
-// after every exchange: a crash (even SIGKILL) or a failed write (a full
-// disk) loses at most the exchange being written, and the next
-// NewRecorder repairs the end such a write leaves. Only one Recorder, in
-// any process, records into a directory at a time.
+// after every exchange, and after a failed write (a full disk), which is
+// cut back at once; a crash (even SIGKILL) in the middle of a write can
+// leave that one entry half written, and the next NewRecorder removes it.
+// Either way every exchange recorded before is kept. Only one Recorder,
+// in any process, records into a directory at a time.
 //
 // Credentials are
 // redacted: the Authorization, X-Esri-Authorization, Proxy-Authorization
