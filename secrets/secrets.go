@@ -1,0 +1,482 @@
+package secrets
+
+import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Redacted replaces every credential in what taskmock prints, records or
+// answers.
+const Redacted = "REDACTED"
+
+// MinLen is the length in bytes under which a value is not registered as a
+// secret: shorter values would replace common words and numbers everywhere
+// and protect nothing.
+const MinLen = 4
+
+// MinPartial is the least number of bytes of a secret a piece of it cut
+// short must hold to be redacted (see the package documentation). A value
+// of MinPartial bytes or fewer is only redacted whole.
+const MinPartial = 6
+
+// headers are the credential headers, in canonical form.
+var headers = []string{"Authorization", "Proxy-Authorization", "X-Esri-Authorization", "Cookie", "Set-Cookie", "X-Auth-Token", "X-Api-Key"}
+
+// headerWords make any header whose name holds one of them a credential
+// header.
+var headerWords = []string{"token", "secret", "password", "api-key", "apikey"}
+
+// params are the credential parameters of a query or a form body.
+var params = []string{"token", "api_key", "access_token", "apikey", "key"}
+
+// Headers returns the names of the credential headers, canonical.
+func Headers() []string { return slices.Clone(headers) }
+
+// Params returns the names of the credential parameters, lower case.
+func Params() []string { return slices.Clone(params) }
+
+// IsHeader tells whether a header's value is a credential: one of Headers,
+// or a name that contains "token", "secret", "password", "api-key" or
+// "apikey", in any letter case.
+func IsHeader(name string) bool {
+	name = strings.TrimSpace(name)
+	for _, h := range headers {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	for _, w := range headerWords {
+		if containsFold(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsParam tells whether a query or form parameter's value is a credential:
+// one of Params, in any letter case.
+func IsParam(name string) bool {
+	for _, p := range params {
+		if strings.EqualFold(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w, in
+// any letter case, without allocating.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Set is a set of secret values and what hides them. The zero value and a
+// nil *Set are empty sets, whose Redact methods still hide URL user-info
+// and credential parameters written in a text. A Set is safe for
+// concurrent use: values may be added while others redact.
+type Set struct {
+	mu     sync.Mutex
+	values []string
+	m      atomic.Pointer[matcher]
+}
+
+// New returns a Set holding values (see Add).
+func New(values ...string) *Set {
+	s := &Set{}
+	s.Add(values...)
+	return s
+}
+
+// Add registers secret values as they are, trimmed of surrounding white
+// space; values shorter than MinLen bytes are ignored.
+func (s *Set) Add(values ...string) {
+	var add []string
+	for _, v := range values {
+		if v = strings.TrimSpace(v); len(v) >= MinLen {
+			add = append(add, v)
+		}
+	}
+	if len(add) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := false
+	for _, v := range add {
+		if !slices.Contains(s.values, v) {
+			s.values = append(s.values, v)
+			changed = true
+		}
+	}
+	if changed {
+		s.m.Store(compile(s.values))
+	}
+}
+
+// AddCredential registers the value of a credential header: the whole
+// value; the part after its scheme ("Bearer X", "Basic B64"); for Basic,
+// the decoded "user:password" and the password; and, for a value made of
+// name=value pairs (a cookie header), each pair's value.
+func (s *Set) AddCredential(v string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	vals := []string{v}
+	if scheme, cred, ok := strings.Cut(v, " "); ok && !strings.Contains(scheme, "=") {
+		cred = strings.TrimSpace(cred)
+		vals = append(vals, cred)
+		if strings.EqualFold(scheme, "Basic") {
+			if dec, err := base64.StdEncoding.DecodeString(cred); err == nil {
+				vals = append(vals, string(dec))
+				if _, pw, ok := strings.Cut(string(dec), ":"); ok {
+					vals = append(vals, pw)
+				}
+			}
+		}
+	}
+	if strings.Contains(v, "=") {
+		vals = append(vals, cookieValues(v)...)
+	}
+	s.Add(vals...)
+}
+
+// cookieValues returns the values of the name=value pairs of a Cookie or
+// Set-Cookie header, unquoted.
+func cookieValues(v string) []string {
+	var out []string
+	for part := range strings.SplitSeq(v, ";") {
+		_, val, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			val = val[1 : len(val)-1]
+		}
+		out = append(out, val)
+	}
+	return out
+}
+
+// AddHeader registers the values of the credential headers of h (see
+// IsHeader and AddCredential).
+func (s *Set) AddHeader(h http.Header) {
+	for name, vs := range h {
+		if IsHeader(name) {
+			for _, v := range vs {
+				s.AddCredential(v)
+			}
+		}
+	}
+}
+
+// AddURL registers the credentials of a URL: the password of its user-info
+// (and "user:password"), and the values of its credential parameters.
+func (s *Set) AddURL(raw string) {
+	if !strings.ContainsAny(raw, "@=") {
+		return
+	}
+	if u, err := url.Parse(raw); err == nil {
+		if u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				s.Add(pw, u.User.Username()+":"+pw)
+			}
+		}
+		s.addQuery(u.RawQuery)
+		return
+	}
+	// Not a URL Go can parse: its user-info and query read as text.
+	if i := strings.Index(raw, "://"); i >= 0 {
+		auth := raw[i+3:]
+		if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+			auth = auth[:j]
+		}
+		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+			if _, pw, ok := strings.Cut(auth[:at], ":"); ok {
+				s.Add(unescape(pw))
+			}
+		}
+	}
+	if _, q, ok := strings.Cut(raw, "?"); ok {
+		q, _, _ = strings.Cut(q, "#")
+		s.addQuery(q)
+	}
+}
+
+// addQuery registers the values of the credential parameters of a raw
+// query or form body.
+func (s *Set) addQuery(q string) {
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		name, val, ok := strings.Cut(pair, "=")
+		if ok && IsParam(unescape(name)) {
+			s.Add(unescape(val))
+		}
+	}
+}
+
+// AddValues registers the values of the credential parameters of a query
+// or a form body.
+func (s *Set) AddValues(v url.Values) {
+	for name, vs := range v {
+		if IsParam(name) {
+			s.Add(vs...)
+		}
+	}
+}
+
+// AddSet registers the values of another Set.
+func (s *Set) AddSet(o *Set) {
+	if o == nil || o == s {
+		return
+	}
+	o.mu.Lock()
+	vals := slices.Clone(o.values)
+	o.mu.Unlock()
+	s.Add(vals...)
+}
+
+// Len returns how many values the Set holds.
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	if m := s.m.Load(); m != nil {
+		return len(m.secrets)
+	}
+	return 0
+}
+
+// Collect returns the credentials carried by a request or a response (see
+// AddURL, AddHeader and AddValues), or nil when it carries none. It does not
+// allocate for a request without credentials.
+func Collect(rawURL string, h http.Header, form url.Values) *Set {
+	if !carries(rawURL, h, form) {
+		return nil
+	}
+	s := &Set{}
+	s.AddURL(rawURL)
+	s.AddHeader(h)
+	s.AddValues(form)
+	if s.Len() == 0 {
+		return nil
+	}
+	return s
+}
+
+// carries tells cheaply whether a request may carry a credential.
+func carries(rawURL string, h http.Header, form url.Values) bool {
+	for name := range h {
+		if IsHeader(name) {
+			return true
+		}
+	}
+	for name := range form {
+		if IsParam(name) {
+			return true
+		}
+	}
+	if strings.IndexByte(rawURL, '@') >= 0 {
+		return true
+	}
+	q := rawURL
+	if i := strings.IndexByte(q, '?'); i >= 0 {
+		q = q[i+1:]
+	} else {
+		return false
+	}
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		name, _, _ := strings.Cut(pair, "=")
+		if IsParam(name) || strings.IndexByte(name, '%') >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Union returns a Set holding the values of every set given: one of them
+// when the others are empty, nil when all are.
+func Union(sets ...*Set) *Set {
+	var first *Set
+	n := 0
+	for _, s := range sets {
+		if s.Len() > 0 {
+			if first == nil {
+				first = s
+			}
+			n++
+		}
+	}
+	if n <= 1 {
+		return first
+	}
+	u := &Set{}
+	for _, s := range sets {
+		u.AddSet(s)
+	}
+	return u
+}
+
+func unescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// Redact returns text with every secret of the Set, in any form, and every
+// URL user-info and credential parameter written in it replaced by
+// Redacted.
+func (s *Set) Redact(text string) string {
+	spans := s.spans(text)
+	if len(spans) == 0 {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(text[last:sp.start])
+		b.WriteString(Redacted)
+		last = sp.end
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// RedactBytes is Redact for bytes. It returns b itself when nothing is to
+// be hidden.
+func (s *Set) RedactBytes(b []byte) []byte {
+	var m *matcher
+	if s != nil {
+		m = s.m.Load()
+	}
+	spans := findSpans(m, b)
+	if len(spans) == 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	last := 0
+	for _, sp := range spans {
+		out = append(out, b[last:sp.start]...)
+		out = append(out, Redacted...)
+		last = sp.end
+	}
+	return append(out, b[last:]...)
+}
+
+func (s *Set) spans(text string) []span {
+	var m *matcher
+	if s != nil {
+		m = s.m.Load()
+	}
+	return findSpans(m, text)
+}
+
+// RedactURL returns a URL with its user-info and the values of its
+// credential parameters replaced by Redacted, and any secret of the Set
+// hidden (see Redact). The order of the parameters is kept.
+func (s *Set) RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return s.Redact(raw)
+	}
+	if u.User != nil {
+		u.User = url.User(Redacted)
+	}
+	u.RawQuery = redactQuery(u.RawQuery)
+	return s.Redact(u.String())
+}
+
+// RedactQuery returns a raw query or form body with the values of its
+// credential parameters replaced by Redacted, in the order given, and any
+// secret of the Set hidden.
+func (s *Set) RedactQuery(q string) string { return s.Redact(redactQuery(q)) }
+
+func redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	pairs := strings.Split(q, "&")
+	for i, p := range pairs {
+		if name, _, ok := strings.Cut(p, "="); ok && IsParam(unescape(name)) {
+			pairs[i] = name + "=" + Redacted
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+// RedactHeader returns a copy of h in which the values of the credential
+// headers are Redacted and the other values are redacted as Redact does.
+func (s *Set) RedactHeader(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for name, vs := range h {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			if IsHeader(name) {
+				c[i] = Redacted
+			} else {
+				c[i] = s.Redact(v)
+			}
+		}
+		out[name] = c
+	}
+	return out
+}
+
+// RedactValues returns a copy of v in which the values of the credential
+// parameters are Redacted and the other values are redacted as Redact
+// does.
+func (s *Set) RedactValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for name, vs := range v {
+		c := make([]string, len(vs))
+		for i, x := range vs {
+			if IsParam(name) {
+				c[i] = Redacted
+			} else {
+				c[i] = s.Redact(x)
+			}
+		}
+		out[name] = c
+	}
+	return out
+}
+
+// Writer returns a writer that redacts what it writes to w, as Redact does.
+// Each Write is redacted on its own: write whole lines or messages, never a
+// secret split over two calls.
+func (s *Set) Writer(w io.Writer) io.Writer { return &writer{w: w, s: s} }
+
+type writer struct {
+	w io.Writer
+	s *Set
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	if _, err := w.w.Write(w.s.RedactBytes(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
