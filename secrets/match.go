@@ -2,11 +2,9 @@ package secrets
 
 import (
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
-
-// text is what the matcher reads: a string or bytes, without a copy.
-type text interface{ ~string | ~[]byte }
 
 // span is a range of a text to replace by Redacted.
 type span struct{ start, end int }
@@ -21,6 +19,8 @@ type matcher struct {
 	first [256]struct{ lo, hi uint32 }
 	// pairs is a 4096-bit filter of the first two bytes of the secrets.
 	pairs [64]uint64
+	// plus[i] is secrets[i] with + for each space, when it has one.
+	plus []string
 }
 
 // maxBacktrack bounds the alternatives tried for one match attempt, where
@@ -49,6 +49,12 @@ func compile(values []string) *matcher {
 		h := pairHash(v[0], v[1])
 		m.pairs[h>>6] |= 1 << (h & 63)
 	}
+	m.plus = make([]string, len(m.secrets))
+	for i, v := range m.secrets {
+		if strings.IndexByte(v, ' ') >= 0 {
+			m.plus[i] = strings.ReplaceAll(v, " ", "+")
+		}
+	}
 	// An escape may start any secret.
 	for _, c := range []byte{'%', '\\', '&'} {
 		m.first[c] = struct{ lo, hi uint32 }{0, uint32(len(m.secrets))}
@@ -59,14 +65,17 @@ func compile(values []string) *matcher {
 // findSpans returns the ranges of t to redact, in order and not
 // overlapping: the secrets of m (nil for none), URL user-info and
 // credential parameters.
-func findSpans[T text](m *matcher, t T) []span {
+func findSpans(m *matcher, t string) []span {
 	var out []span
 	if m != nil {
-		out = findSecrets(m, t, out)
+		if m.plain(t) {
+			out = findPlain(m, t, out)
+		} else {
+			out = findSecrets(m, t, out)
+		}
 	}
-	n := len(out)
 	out = patternSpans(t, out)
-	if len(out) == n {
+	if len(out) < 2 {
 		return out
 	}
 	slices.SortFunc(out, func(a, b span) int { return a.start - b.start })
@@ -82,6 +91,56 @@ func findSpans[T text](m *matcher, t T) []span {
 	return merged
 }
 
+// plain tells whether t holds no escape (%, \, &) and no ellipsis: then a
+// secret can only be written as it is (or with + for its spaces), and
+// findPlain finds it faster.
+func (m *matcher) plain(t string) bool {
+	if strings.IndexByte(t, '%') >= 0 || strings.IndexByte(t, '\\') >= 0 || strings.IndexByte(t, '&') >= 0 {
+		return false
+	}
+	return !strings.Contains(t, "...") && !strings.Contains(t, "…")
+}
+
+// findPlain is findSecrets for a plain text (see plain): each secret as it
+// is, and a cut piece of one at the start or the end of the text.
+func findPlain(m *matcher, t string, out []span) []span {
+	for n, sec := range m.secrets {
+		for _, form := range [2]string{sec, m.plus[n]} {
+			for from := 0; form != ""; {
+				i := strings.Index(t[from:], form)
+				if i < 0 {
+					break
+				}
+				out = append(out, span{from + i, from + i + len(form)})
+				from += i + len(form)
+			}
+		}
+		if len(sec) <= MinPartial || len(t) < MinPartial {
+			continue
+		}
+		// A beginning of sec at the end of t: t's last MinPartial bytes
+		// are then in sec.
+		if strings.Contains(sec, t[len(t)-MinPartial:]) {
+			for k := min(len(sec)-1, len(t)); k >= MinPartial; k-- {
+				if strings.HasSuffix(t, sec[:k]) {
+					out = append(out, span{len(t) - k, len(t)})
+					break
+				}
+			}
+		}
+		// An end of sec at the start of t.
+		if strings.Contains(sec, t[:MinPartial]) {
+			for k := min(len(sec)-1, len(t)); k >= MinPartial; k-- {
+				if strings.HasPrefix(t, sec[len(sec)-k:]) {
+					out = append(out, span{0, k})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 // findSecrets appends the ranges of t that hold a secret of m, whole or
 // cut short, leftmost first, the longest at a position.
 //
@@ -89,7 +148,7 @@ func findSpans[T text](m *matcher, t T) []span {
 // built to match long pieces of a long, repetitive secret at every
 // position would make it quadratic. When the steps run out, the rest of
 // the text is redacted whole: nothing leaks, and the time stays bounded.
-func findSecrets[T text](m *matcher, t T, out []span) []span {
+func findSecrets(m *matcher, t string, out []span) []span {
 	work := workPerByte*len(t) + 1<<16
 	n := len(t)
 	for i := 0; i < n; {
@@ -146,7 +205,7 @@ func pairHash(a, b byte) uint { return (uint(a)<<4 ^ uint(b)) & 4095 }
 
 // suffixAt returns the end of the longest end piece of a secret (at least
 // MinPartial bytes of it, not all of it) written from i, or -1.
-func suffixAt[T text](m *matcher, t T, i int, work *int) int {
+func suffixAt(m *matcher, t string, i int, work *int) int {
 	best := -1
 	for _, sec := range m.secrets {
 		for k := 1; len(sec)-k >= MinPartial; k++ {
@@ -167,7 +226,7 @@ func suffixAt[T text](m *matcher, t T, i int, work *int) int {
 // character of sec as it is or in any escaped form. It returns where the
 // match stopped in t, how many bytes of sec (from 0) are matched by then,
 // and whether it stopped because t ended (in an escape, possibly).
-func matchAt[T text](t T, p int, sec string, j int, budget, work *int) (end, n int, atEnd bool) {
+func matchAt(t string, p int, sec string, j int, budget, work *int) (end, n int, atEnd bool) {
 	for ; j < len(sec); *work-- {
 		if p >= len(t) {
 			return p, j, true
@@ -230,7 +289,7 @@ func runeMatch(r rune, sec string, j int) int {
 // HTML or XML character reference). It returns the position after it and
 // the character (a percent-encoded byte b as -(b+1)), or next == p when
 // there is no escape there; trunc when t ends inside what could be one.
-func unescapeAt[T text](t T, p int) (next int, r rune, trunc bool) {
+func unescapeAt(t string, p int) (next int, r rune, trunc bool) {
 	switch t[p] {
 	case '+':
 		return p + 1, ' ', false
@@ -289,7 +348,7 @@ func unescapeAt[T text](t T, p int) (next int, r rune, trunc bool) {
 }
 
 // entityAt decodes an HTML or XML character reference at t[p] == '&'.
-func entityAt[T text](t T, p int) (next int, r rune, trunc bool) {
+func entityAt(t string, p int) (next int, r rune, trunc bool) {
 	end := p + 1
 	for end < len(t) && end-p <= 10 && t[end] != ';' {
 		end++
@@ -319,7 +378,7 @@ func entityAt[T text](t T, p int) (next int, r rune, trunc bool) {
 		}
 		return end + 1, v, false
 	}
-	switch string(name) {
+	switch name {
 	case "amp":
 		return end + 1, '&', false
 	case "lt":
@@ -335,7 +394,7 @@ func entityAt[T text](t T, p int) (next int, r rune, trunc bool) {
 }
 
 // hexN reads n hex digits of t from i (1 to 6 of them).
-func hexN[T text](t T, i, n int) (rune, bool) {
+func hexN(t string, i, n int) (rune, bool) {
 	if n < 1 || n > 6 || i+n > len(t) {
 		return 0, false
 	}
@@ -350,7 +409,7 @@ func hexN[T text](t T, i, n int) (rune, bool) {
 	return v, true
 }
 
-func allHex[T text](t T, i, j int) bool {
+func allHex(t string, i, j int) bool {
 	for k := i; k < j; k++ {
 		if unhex(t[k]) < 0 {
 			return false
@@ -372,7 +431,7 @@ func unhex(c byte) int {
 }
 
 // ellipsisAt tells whether an ellipsis ("…" or "...") starts at t[i].
-func ellipsisAt[T text](t T, i int) bool {
+func ellipsisAt(t string, i int) bool {
 	if i+3 > len(t) {
 		return false
 	}
@@ -380,26 +439,21 @@ func ellipsisAt[T text](t T, i int) bool {
 }
 
 // ellipsisBefore tells whether an ellipsis ends just before t[i].
-func ellipsisBefore[T text](t T, i int) bool {
+func ellipsisBefore(t string, i int) bool {
 	return i >= 3 && (t[i-1] == 0xA6 || t[i-1] == '.') && ellipsisAt(t, i-3)
 }
 
 // patternSpans appends the ranges of t that hold the user-info of a URL
 // (scheme://user:password@) or the value of a credential parameter
 // (?token=..., &api_key=..., also after a JSON-escaped \u0026).
-func patternSpans[T text](t T, out []span) []span {
-	for i := 0; i < len(t); i++ {
-		switch t[i] {
-		case ':':
-			a := -1
-			if i+3 <= len(t) && t[i+1] == '/' && t[i+2] == '/' {
-				a = i + 3
-			} else if i+5 <= len(t) && t[i+1] == '\\' && t[i+2] == '/' && t[i+3] == '\\' && t[i+4] == '/' {
-				a = i + 5
+func patternSpans(t string, out []span) []span {
+	for _, sep := range []string{"://", `:\/\/`} {
+		for from := 0; ; {
+			i := strings.Index(t[from:], sep)
+			if i < 0 {
+				break
 			}
-			if a < 0 {
-				continue
-			}
+			a := from + i + len(sep)
 			at := -1
 			for k := a; k < len(t) && k-a < 512 && !authorityEnd(t[k]); k++ {
 				if t[k] == '@' {
@@ -409,18 +463,26 @@ func patternSpans[T text](t T, out []span) []span {
 			if at > a {
 				out = append(out, span{a, at})
 			}
-		case '=':
-			if !paramBefore(t, i) {
-				continue
-			}
-			e := i + 1
-			for e < len(t) && !valueEnd(t[e]) {
-				e++
-			}
-			if e > i+1 {
-				out = append(out, span{i + 1, e})
-				i = e - 1
-			}
+			from = a
+		}
+	}
+	for from := 0; ; {
+		i := strings.IndexByte(t[from:], '=')
+		if i < 0 {
+			break
+		}
+		e := from + i
+		from = e + 1
+		if !paramBefore(t, e) {
+			continue
+		}
+		end := from
+		for end < len(t) && !valueEnd(t[end]) {
+			end++
+		}
+		if end > from {
+			out = append(out, span{from, end})
+			from = end
 		}
 	}
 	return out
@@ -445,7 +507,7 @@ func valueEnd(c byte) bool {
 // paramStart tells whether a parameter name starting at t[s] follows what
 // starts a parameter: the start of the text, ?, &, ;, a space, a quote, or
 // a JSON-escaped & (\u0026).
-func paramStart[T text](t T, s int) bool {
+func paramStart(t string, s int) bool {
 	if s == 0 {
 		return true
 	}
@@ -463,7 +525,7 @@ func paramStart[T text](t T, s int) bool {
 
 // paramBefore tells whether the name of a credential parameter, where a
 // parameter may start (see paramStart), ends at t[e].
-func paramBefore[T text](t T, e int) bool {
+func paramBefore(t string, e int) bool {
 	for _, p := range params {
 		s := e - len(p)
 		if s < 0 || !paramStart(t, s) {

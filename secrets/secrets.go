@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Redacted replaces every credential in what taskmock prints, records or
@@ -88,7 +89,7 @@ func containsFold(s, w string) bool {
 type Set struct {
 	mu     sync.Mutex
 	values []string
-	m      atomic.Pointer[matcher]
+	m      atomic.Pointer[matcher] // nil until used after a change
 }
 
 // New returns a Set holding values (see Add).
@@ -120,8 +121,26 @@ func (s *Set) Add(values ...string) {
 		}
 	}
 	if changed {
-		s.m.Store(compile(s.values))
+		s.m.Store(nil) // compiled again on the next use
 	}
+}
+
+// matcher returns the compiled matcher of the values, nil for none.
+func (s *Set) matcher() *matcher {
+	if s == nil {
+		return nil
+	}
+	if m := s.m.Load(); m != nil {
+		return m
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.m.Load(); m != nil || len(s.values) == 0 {
+		return m
+	}
+	m := compile(s.values)
+	s.m.Store(m)
+	return m
 }
 
 // AddCredential registers the value of a credential header: the whole
@@ -254,10 +273,9 @@ func (s *Set) Len() int {
 	if s == nil {
 		return 0
 	}
-	if m := s.m.Load(); m != nil {
-		return len(m.secrets)
-	}
-	return 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.values)
 }
 
 // Collect returns the credentials carried by a request or a response (see
@@ -362,11 +380,9 @@ func (s *Set) Redact(text string) string {
 // RedactBytes is Redact for bytes. It returns b itself when nothing is to
 // be hidden.
 func (s *Set) RedactBytes(b []byte) []byte {
-	var m *matcher
-	if s != nil {
-		m = s.m.Load()
-	}
-	spans := findSpans(m, b)
+	m := s.matcher()
+	// A read-only view of b, which is not changed while it is searched.
+	spans := findSpans(m, unsafe.String(unsafe.SliceData(b), len(b)))
 	if len(spans) == 0 {
 		return b
 	}
@@ -380,13 +396,7 @@ func (s *Set) RedactBytes(b []byte) []byte {
 	return append(out, b[last:]...)
 }
 
-func (s *Set) spans(text string) []span {
-	var m *matcher
-	if s != nil {
-		m = s.m.Load()
-	}
-	return findSpans(m, text)
-}
+func (s *Set) spans(text string) []span { return findSpans(s.matcher(), text) }
 
 // RedactURL returns a URL with its user-info and the values of its
 // credential parameters replaced by Redacted, and any secret of the Set
