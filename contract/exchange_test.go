@@ -1,13 +1,19 @@
 package contract_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -90,6 +96,75 @@ func TestMessagesNeverEchoCredentials(t *testing.T) {
 		for _, vi := range v.Validate(ex).Violations {
 			assert.NotContains(t, vi.Message, secret)
 		}
+	}
+}
+
+// TestValidatorHidesEchoedCredentials gives responses that echo a
+// credential of their request (or of the caller) in the forms a server
+// writes it: no violation may quote it, in any form, whole or cut short.
+func TestValidatorHidesEchoedCredentials(t *testing.T) {
+	const secret = "abc/def+ghi=jkl-0123456789"
+	jsonSlash := strings.ReplaceAll(secret, "/", `\/`)
+	lowerPct := strings.ToLower(url.QueryEscape(secret))
+	esriURL := "https://x/TopographicProductionServer/workflows/tasks/getTask"
+	oracleURL := "https://x/process/api/v1/tasks/1"
+	esriError := func(msg string) []byte {
+		return []byte(`{"error":{"code":498,"message":"` + msg + `","details":[]}}`)
+	}
+	oracleTask := func(state string) []byte {
+		var task map[string]any
+		require.NoError(t, json.Unmarshal(seedBody(t, "oracle-get-task-example.json"), &task))
+		task["state"] = state
+		b, err := json.Marshal(task)
+		require.NoError(t, err)
+		return b
+	}
+	jsonHdr := http.Header{"Content-Type": {"application/json"}}
+	for _, tc := range []struct {
+		name string
+		ex   contract.Exchange
+	}{
+		{"bearer echoed JSON-escaped in an Oracle 401", contract.Exchange{API: specs.Oracle, Status: 401, Header: jsonHdr,
+			Request: &contract.Request{Method: "GET", URL: oracleURL, Header: http.Header{"Authorization": {"Bearer " + secret}}},
+			Body:    []byte(`{"title":"Unauthorized","detail":"token ` + jsonSlash + ` expired"}`)}},
+		{"query token echoed percent-encoded, lower-case hex", contract.Exchange{API: specs.Esri, Status: 200, Header: jsonHdr,
+			Request: &contract.Request{Method: "GET", URL: esriURL + "?f=json&token=" + url.QueryEscape(secret)},
+			Body:    esriError("Invalid token " + lowerPct)}},
+		{"form token echoed \\u-escaped", contract.Exchange{API: specs.Esri, Status: 200, Header: jsonHdr,
+			Request: &contract.Request{Method: "POST", URL: esriURL, Form: map[string][]string{"f": {"json"}, "token": {secret}}},
+			Body:    esriError("Invalid token " + strings.ReplaceAll(jsonSlash, "+", `\u002B`))}},
+		{"token cut by the message's length limit", contract.Exchange{API: specs.Esri, Status: 200, Header: jsonHdr,
+			Request: &contract.Request{Method: "GET", URL: esriURL + "?f=json&api_key=" + url.QueryEscape(secret)},
+			Body:    esriError(strings.Repeat("x", 190) + secret)}},
+		{"cookie value quoted by a schema message", contract.Exchange{API: specs.Oracle, Status: 200, Header: jsonHdr,
+			Request: &contract.Request{Method: "GET", URL: oracleURL, Header: http.Header{"Cookie": {"theme=dark; SESSION=" + secret}}},
+			Body:    oracleTask(secret)}},
+		{"basic password", contract.Exchange{API: specs.Oracle, Status: 200, Header: jsonHdr,
+			Request: &contract.Request{Method: "GET", URL: oracleURL,
+				Header: http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+secret))}}},
+			Body: oracleTask(secret)}},
+		{"user-info password", contract.Exchange{API: specs.Oracle, Status: 200, Header: jsonHdr,
+			Request: &contract.Request{Method: "GET", URL: "https://alice:" + url.QueryEscape(secret) + "@x/process/api/v1/tasks/1"},
+			Body:    oracleTask(secret)}},
+		{"set-cookie of the response", contract.Exchange{API: specs.Oracle, Status: 200,
+			Header: http.Header{"Content-Type": {"application/json"}, "Set-Cookie": {"SESSION=" + secret + "; Path=/; HttpOnly"}},
+			Body:   oracleTask(secret)}},
+		{"a secret of the caller", contract.Exchange{API: specs.Oracle, Status: 200, Header: jsonHdr,
+			Secrets: secrets.New(secret), Body: oracleTask(secret)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := newValidator(t).Validate(tc.ex)
+			require.NotEmpty(t, rep.Violations)
+			var all strings.Builder
+			for _, vi := range rep.Violations {
+				all.WriteString(vi.Location + " " + vi.Message + "\n")
+			}
+			text := all.String()
+			assert.Contains(t, text, secrets.Redacted, "the echo is reported, hidden")
+			for _, form := range []string{secret, jsonSlash, lowerPct, url.QueryEscape(secret), secret[:8], secret[len(secret)-8:]} {
+				assert.NotContains(t, text, form)
+			}
+		})
 	}
 }
 

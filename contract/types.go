@@ -3,6 +3,7 @@ package contract
 import (
 	"net/http"
 
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -95,6 +96,12 @@ type Exchange struct {
 	Header http.Header
 	// Body is the response body as received.
 	Body []byte
+	// Secrets are credentials to hide besides those the Request carries
+	// (nil for none). The validator replaces every credential of the
+	// Request, every Set-Cookie value of Header and every value of Secrets
+	// in the body, in any form (see package secrets), before it reads the
+	// body, so that no violation can quote one.
+	Secrets *secrets.Set
 }
 
 // Report is the outcome of validating one exchange.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pb33f/libopenapi-validator/config"
 
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -95,6 +96,13 @@ func (v *Validator) Validate(ex Exchange) Report {
 			Message: fmt.Sprintf("expected an API of the registry (esri, oracle), found %q", ex.API)}}
 		return rep
 	}
+	// The credentials the body may echo are hidden before it is read, so
+	// that no message quotes one, whole or cut short.
+	var hide *secrets.Set
+	if set := exchangeSecrets(&ex); set != nil {
+		ex.Body = set.RedactBytes(ex.Body)
+		hide = set
+	}
 	c := &check{v: v, m: m, ex: ex}
 	if _, ok := m.statuses[status]; !ok {
 		c.add(SeverityError, RuleStatusUndocumented, "status", "expected a status documented for %s (%s), found %d", m.operation, m.documented(), status)
@@ -123,7 +131,30 @@ func (v *Validator) Validate(ex Exchange) Report {
 	if rep.Violations == nil {
 		rep.Violations = []Violation{}
 	}
+	if hide != nil {
+		// What the body could not carry: a credential split by an escape
+		// the decoder undid, quoted whole in a message.
+		for i := range rep.Violations {
+			rep.Violations[i].Message = hide.Redact(rep.Violations[i].Message)
+			rep.Violations[i].Location = hide.Redact(rep.Violations[i].Location)
+		}
+	}
 	return rep
+}
+
+// exchangeSecrets returns the credentials an exchange's body may echo: those
+// of its request (URL, header, form), the Set-Cookie values of its response
+// and ex.Secrets; nil when there are none, without allocating.
+func exchangeSecrets(ex *Exchange) *secrets.Set {
+	var req *secrets.Set
+	if r := ex.Request; r != nil {
+		req = secrets.Collect(r.URL, r.Header, r.Form)
+	}
+	var res *secrets.Set
+	if ex.Header != nil && len(ex.Header["Set-Cookie"]) > 0 {
+		res = secrets.Collect("", http.Header{"Set-Cookie": ex.Header["Set-Cookie"]}, nil)
+	}
+	return secrets.Union(ex.Secrets, req, res)
 }
 
 // decode parses a JSON body, keeping numbers exact. Trailing data after the
