@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -472,4 +473,60 @@ func TestValidateBadProgressFlag(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Equal(t, []string{`taskmock validate: --progress must be auto, always or never, got "sometimes"`, "Run 'taskmock validate --help' for usage."}, r.stderrLines())
 	assert.Empty(t, r.stdout)
+}
+
+// TestValidateHidesEchoedCredentials validates a HAR whose responses echo
+// the credentials of their requests (a token parameter of the URL or the
+// form, Authorization, a cookie), JSON-escaped, percent-encoded with
+// lower-case hex, and cut by a message's length limit: no report format
+// shows any of them.
+func TestValidateHidesEchoedCredentials(t *testing.T) {
+	tokens := []string{"url/tok+en=0123456789", "bearer/tok+en=0123456789", "form/tok+en=0123456789", "cookie/tok+en=0123456789"}
+	oracleURL := "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b"
+	esriURL := "https://gis.example.com/server/rest/services/Prod/TopographicProductionServer/workflows/tasks/getTask"
+	withState := func(state string) string {
+		return strings.Replace(readFile(t, oracleExample), `"state": "COMPLETED"`, `"state": "`+state+`"`, 1)
+	}
+	slash := func(s string) string { return strings.ReplaceAll(s, "/", `\/`) }
+	lowerHex := func(s string) string { return strings.ToLower(url.QueryEscape(s)) }
+	hdr := func(pairs ...string) []any {
+		var out []any
+		for i := 0; i < len(pairs); i += 2 {
+			out = append(out, map[string]any{"name": pairs[i], "value": pairs[i+1]})
+		}
+		return out
+	}
+	entries := []map[string]any{
+		{"request": map[string]any{"method": "GET", "url": oracleURL + "?access_token=" + url.QueryEscape(tokens[0]), "headers": []any{}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": withState(slash(tokens[0]))}}},
+		{"request": map[string]any{"method": "GET", "url": oracleURL, "headers": hdr("Authorization", "Bearer "+tokens[1])},
+			"response": map[string]any{"status": 401, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": `{"title":"Unauthorized","detail":"token ` + lowerHex(tokens[1]) + ` refused"}`}}},
+		{"request": map[string]any{"method": "POST", "url": esriURL, "headers": hdr("Content-Type", "application/x-www-form-urlencoded"),
+			"postData": map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": "f=json&token=" + url.QueryEscape(tokens[2])}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": `{"error":{"code":498,"message":"` + strings.Repeat("x", 190) + slash(tokens[2]) + `","details":[]}}`}}},
+		{"request": map[string]any{"method": "GET", "url": oracleURL, "headers": hdr("Cookie", "theme=dark; SESSION="+tokens[3])},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": withState(tokens[3])}}},
+	}
+	doc, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "entries": entries}})
+	require.NoError(t, err)
+	har := filepath.Join(t.TempDir(), "echo.har")
+	require.NoError(t, os.WriteFile(har, doc, 0o644))
+
+	for _, format := range []string{"text", "json", "junit"} {
+		t.Run(format, func(t *testing.T) {
+			r := run(t, "", "validate", "--format", format, har)
+			assert.Equal(t, 1, r.code, r.stderr)
+			out := r.stdout + r.stderr
+			assert.Contains(t, out, "REDACTED")
+			for _, tok := range tokens {
+				for _, form := range []string{tok, slash(tok), url.QueryEscape(tok), lowerHex(tok), tok[:10], tok[len(tok)-10:]} {
+					assert.NotContains(t, out, form)
+				}
+			}
+		})
+	}
 }
