@@ -217,21 +217,36 @@ func (s *Set) AddURL(raw string) {
 		return
 	}
 	// Not a URL Go can parse: its user-info and query read as text.
-	if i := strings.Index(raw, "://"); i >= 0 {
-		auth := raw[i+3:]
-		if j := strings.IndexAny(auth, "/?#"); j >= 0 {
-			auth = auth[:j]
-		}
-		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-			if _, pw, ok := strings.Cut(auth[:at], ":"); ok {
-				s.Add(unescape(pw))
-			}
+	if a, at := rawUserInfo(raw); at > a {
+		if _, pw, ok := strings.Cut(raw[a:at], ":"); ok {
+			s.Add(unescape(pw))
 		}
 	}
 	if _, q, ok := strings.Cut(raw, "?"); ok {
 		q, _, _ = strings.Cut(q, "#")
 		s.addQuery(q)
 	}
+}
+
+// rawUserInfo returns where the user-info of a URL that Go cannot parse
+// starts and ends (a, at), at < 0 when there is none. A password may hold
+// a raw /: the user-info runs to the last @ before the query, the fragment
+// or a white space.
+func rawUserInfo(raw string) (a, at int) {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return 0, -1
+	}
+	a = i + 3
+	end := len(raw)
+	if j := strings.IndexAny(raw[a:], "?# \t\r\n"); j >= 0 {
+		end = a + j
+	}
+	k := strings.LastIndexByte(raw[a:end], '@')
+	if k < 0 {
+		return a, -1
+	}
+	return a, a + k
 }
 
 // addQuery registers the values of the credential parameters of a raw
@@ -404,6 +419,9 @@ func (s *Set) spans(text string) []span { return findSpans(s.matcher(), text) }
 func (s *Set) RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
+		if a, at := rawUserInfo(raw); at > a {
+			raw = raw[:a] + Redacted + raw[at:]
+		}
 		return s.Redact(raw)
 	}
 	if u.User != nil {

@@ -252,3 +252,10 @@ func TestRedactBoundedWork(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.True(t, strings.HasSuffix(out, secrets.Redacted), "the beginning of the secret at the end of the text")
 }
+
+func TestRedactURLThatGoCannotParse(t *testing.T) {
+	s := &secrets.Set{}
+	s.AddURL("ftp://alice:pa55/w+rd-0xC0DE@host/x")
+	assert.Equal(t, "ftp://REDACTED@host/x", s.RedactURL("ftp://alice:pa55/w+rd-0xC0DE@host/x"))
+	assert.Equal(t, "see REDACTED", s.Redact("see pa55/w+rd-0xC0DE"))
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -14,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -52,9 +53,6 @@ const (
 	ruleRequestFailed contract.Rule = "request-failed"
 	ruleBodyTooLarge  contract.Rule = "body-too-large"
 )
-
-// redacted replaces every secret in what check prints.
-const redacted = "REDACTED"
 
 func checkUsage() string {
 	return `Usage:
@@ -129,8 +127,17 @@ Secrets:
   The token is --token, else $` + envToken + `. The Authorization header is a
   --header 'Authorization: ...', else $` + envAuthorization + ` (the whole value,
   such as "Bearer eyJ..."), else, for Oracle, "Bearer " and the token.
-  Tokens, Authorization, X-Esri-Authorization and cookie values never appear
-  in the report or in an error: they are printed as ` + redacted + `.
+  A user name and password in --base-url (https://user:pass@host/...) are
+  sent as Authorization: Basic, for both APIs; they cannot be combined with
+  another Authorization (--header, $` + envAuthorization + `, or for oracle
+  --token).
+  No credential appears in the report (any format), in a retry or redirect
+  note or in an error: the token, the Authorization value and its token or
+  Basic password, every credential header (` + strings.Join(secrets.Headers(), ", ") + `
+  and any header named like *token*, *secret*, *password*, *api-key*), cookie
+  values, the token, api_key and access_token parameters and the user-info
+  of any URL are printed as ` + secrets.Redacted + `, also when the server echoes
+  them JSON-escaped, percent-encoded or cut short.
 
 Examples:
   TASKMOCK_TOKEN=$ARCGIS_TOKEN taskmock check --api esri \
@@ -181,7 +188,7 @@ type checker struct {
 	retries     int
 	backoff     time.Duration
 	maxBody     int64
-	red         *redactor
+	red         *secrets.Set
 	sleep       func(ctx context.Context, d time.Duration) error
 	concurrency int
 }
@@ -239,18 +246,18 @@ func runCheck(e *env, args []string) error {
 
 	// The secrets are known before parsing, so that even a usage error
 	// that echoes a flag value cannot print them.
-	red := &redactor{}
-	red.add(os.Getenv(envToken))
-	red.addCredential(os.Getenv(envAuthorization))
-	red.addArgs(args)
-	e = &env{ctx: e.ctx, stdin: e.stdin, stdout: e.stdout, stderr: &redactWriter{w: e.stderr, red: red}}
+	red := &secrets.Set{}
+	red.Add(os.Getenv(envToken))
+	red.AddCredential(os.Getenv(envAuthorization))
+	addArgSecrets(red, args)
+	e = &env{ctx: e.ctx, stdin: e.stdin, stdout: e.stdout, stderr: red.Writer(e.stderr)}
 
 	pos, help, err := e.parse(fs, cmd, checkUsage, args)
 	if err != nil || help {
 		return err
 	}
 	if len(pos) > 0 {
-		return e.usageFail(cmd, fmt.Errorf("unexpected argument %q", red.s(pos[0])))
+		return e.usageFail(cmd, fmt.Errorf("unexpected argument %q", red.Redact(pos[0])))
 	}
 	if *apiName == "" {
 		return e.usageFail(cmd, fmt.Errorf("--api is required: %s", choices(specs.Names())))
@@ -283,23 +290,33 @@ func runCheck(e *env, args []string) error {
 	}
 	base, err := url.Parse(*baseURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return e.usageFail(cmd, fmt.Errorf("--base-url must be an http or https URL, got %q", red.url(*baseURL)))
+		return e.usageFail(cmd, fmt.Errorf("--base-url must be an http or https URL, got %q", red.RedactURL(*baseURL)))
 	}
-	for _, name := range []string{"Authorization", "X-Esri-Authorization", "Cookie", "Proxy-Authorization"} {
-		for _, v := range headers.h.Values(name) {
-			red.addCredential(v)
-		}
-	}
+	red.AddHeader(headers.h)
 
 	tok := *token
 	if tok == "" {
 		tok = os.Getenv(envToken)
 	}
-	red.add(tok)
+	red.Add(tok)
 	hdr := headers.h.Clone()
+	envAuth := strings.TrimSpace(os.Getenv(envAuthorization))
+	if base.User != nil {
+		// User-info is sent as Basic, for both APIs, and never kept in a
+		// URL that could be printed.
+		if hdr.Get("Authorization") != "" || envAuth != "" || (api.Name == specs.Oracle && tok != "") {
+			return e.usageFail(cmd, errors.New("--base-url has a user name and password, and another Authorization is given "+
+				"(--header, $"+envAuthorization+" or, for oracle, --token): give one"))
+		}
+		pw, _ := base.User.Password()
+		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(base.User.Username()+":"+pw))
+		red.AddCredential(basic)
+		hdr.Set("Authorization", basic)
+		base.User = nil
+	}
 	if hdr.Get("Authorization") == "" {
-		if a := strings.TrimSpace(os.Getenv(envAuthorization)); a != "" {
-			hdr.Set("Authorization", a)
+		if envAuth != "" {
+			hdr.Set("Authorization", envAuth)
 		} else if api.Name == specs.Oracle && tok != "" {
 			hdr.Set("Authorization", "Bearer "+tok)
 		}
@@ -395,7 +412,7 @@ func runCheck(e *env, args []string) error {
 	if err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("rendering the report: %w", err))
 	}
-	if _, err := e.stdout.Write(red.bytes(out)); err != nil {
+	if _, err := e.stdout.Write(red.RedactBytes(out)); err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", err))
 	}
 
@@ -419,7 +436,7 @@ func runCheck(e *env, args []string) error {
 
 // esriTarget builds the getTask request: f=json and the two ids in the
 // query (GET) or a form body (POST), the token beside them.
-func esriTarget(base *url.URL, method, groupID, opID, token string, hdr http.Header, red *redactor) checkTarget {
+func esriTarget(base *url.URL, method, groupID, opID, token string, hdr http.Header, red *secrets.Set) checkTarget {
 	u := *base
 	op := serveAPI(specs.Esri).OperationPath
 	if !strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), op) {
@@ -439,10 +456,10 @@ func esriTarget(base *url.URL, method, groupID, opID, token string, hdr http.Hea
 		t.form = params
 		t.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		shown := url.Values{"taskGroupJobId": {groupID}, "taskOperationId": {opID}}
-		t.source = red.s(method + " " + u.String() + " " + shown.Encode())
+		t.source = red.Redact(method + " " + u.String() + " " + shown.Encode())
 	} else {
 		u.RawQuery = params.Encode()
-		t.source = method + " " + red.url(u.String())
+		t.source = method + " " + red.RedactURL(u.String())
 	}
 	t.url = u.String()
 	return t
@@ -469,13 +486,13 @@ func oracleRoot(base *url.URL) (root *url.URL, id string) {
 	return r, id
 }
 
-func oracleTarget(root *url.URL, id string, grouped bool, hdr http.Header, red *redactor) checkTarget {
+func oracleTarget(root *url.URL, id string, grouped bool, hdr http.Header, red *secrets.Set) checkTarget {
 	u := root.String() + "/process/api/v1/tasks/" + url.PathEscape(id)
 	if grouped {
 		u += "?totalResultsGrouped=true"
 	}
 	return checkTarget{api: specs.Oracle, method: http.MethodGet, url: u, header: hdr.Clone(),
-		source: http.MethodGet + " " + red.url(u)}
+		source: http.MethodGet + " " + red.RedactURL(u)}
 }
 
 // readIDs reads task ids, one a line, skipping blank lines and # comments.
@@ -578,7 +595,7 @@ func (c *checker) do(ctx context.Context, t checkTarget) checkOutcome {
 			note += fmt.Sprintf(", Retry-After %s capped to %s", after.Round(time.Second), checkMaxWait)
 			d = checkMaxWait
 		}
-		o.notes = append(o.notes, c.red.s(note+", retried after "+d.String()))
+		o.notes = append(o.notes, c.red.Redact(note+", retried after "+d.String()))
 		if c.sleep(ctx, d) != nil {
 			o.err = ctx.Err()
 			return o
@@ -621,14 +638,14 @@ func (c *checker) attempt(ctx context.Context, t checkTarget, o *checkOutcome) (
 	client := &http.Client{
 		Transport: c.transport,
 		CheckRedirect: func(r *http.Request, via []*http.Request) error {
-			o.redirects = append(o.redirects, c.red.url(r.URL.String()))
+			o.redirects = append(o.redirects, c.red.RedactURL(r.URL.String()))
 			if len(via) > checkMaxRedirects {
 				return errTooManyRedirects
 			}
 			if r.URL.Host != via[0].URL.Host {
 				// Credentials stay with the host they were given for.
 				for name := range r.Header {
-					if sensitiveHeader(name) {
+					if secrets.IsHeader(name) {
 						r.Header.Del(name)
 					}
 				}
@@ -739,13 +756,14 @@ type checkResult struct {
 
 // judge validates an outcome, or turns a failure into an error result.
 //
-// The body is validated with every known secret replaced, so that no
-// violation message can quote one, not even cut short.
-func judge(v *contract.Validator, t checkTarget, o checkOutcome, timeout time.Duration, red *redactor) checkResult {
+// The validator replaces every known secret (red, and the request's) in
+// the body before it reads it, so that no violation message can quote one,
+// not even cut short.
+func judge(v *contract.Validator, t checkTarget, o checkOutcome, timeout time.Duration, red *secrets.Set) checkResult {
 	r := checkResult{Result: Result{Source: t.source}, outcome: o}
 	switch {
 	case o.err != nil:
-		r.errText = red.s(describeError(o.err, timeout))
+		r.errText = red.Redact(describeError(o.err, timeout))
 		msg := fmt.Sprintf("expected an answer, found none after %s: %s", plural(o.attempts, "attempt"), r.errText)
 		r.Report = contract.Report{API: t.api, Status: 0, Violations: []contract.Violation{{
 			API: t.api, Severity: contract.SeverityError, Rule: ruleRequestFailed, Location: "request", Message: msg}}}
@@ -761,7 +779,7 @@ func judge(v *contract.Validator, t checkTarget, o checkOutcome, timeout time.Du
 		if t.form != nil {
 			req.Form = t.form
 		}
-		r.Report = v.Validate(contract.Exchange{API: t.api, Request: req, Status: o.status, Header: o.header, Body: red.bytes(o.body)})
+		r.Report = v.Validate(contract.Exchange{API: t.api, Request: req, Status: o.status, Header: o.header, Body: o.body, Secrets: red})
 	}
 	return r
 }
@@ -941,48 +959,10 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-// redactor replaces secrets in what is printed: every known secret value
-// (as given, query-escaped and path-escaped) and the value of any token
-// query parameter.
-type redactor struct {
-	mu      sync.Mutex
-	secrets []string
-}
-
-// tokenParam matches a token, access_token or similar query parameter.
-var tokenParam = regexp.MustCompile(`(?i)([?&;](?:token|access_token|api_key|apikey|key)=)[^&#\s"':;,()]*`)
-
-// add registers a secret. Values shorter than 3 bytes are ignored: they
-// would garble the report and protect nothing.
-func (r *redactor) add(s string) {
-	s = strings.TrimSpace(s)
-	if len(s) < 3 {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
-		if !slices.Contains(r.secrets, v) {
-			r.secrets = append(r.secrets, v)
-		}
-	}
-	// The longest first, so that a secret inside another goes whole.
-	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
-}
-
-// addCredential registers a header value such as "Bearer TOKEN": the
-// whole value and the credential after its scheme.
-func (r *redactor) addCredential(v string) {
-	v = strings.TrimSpace(v)
-	r.add(v)
-	if _, cred, ok := strings.Cut(v, " "); ok {
-		r.add(cred)
-	}
-}
-
-// addArgs registers the values of --token and of sensitive --header flags
-// in raw command-line arguments.
-func (r *redactor) addArgs(args []string) {
+// addArgSecrets registers the secrets of raw command-line arguments, before
+// they are parsed: the value of --token, of a credential --header and the
+// user-info and credential parameters of --base-url.
+func addArgSecrets(red *secrets.Set, args []string) {
 	for i := 0; i < len(args); i++ {
 		a := strings.TrimLeft(args[i], "-")
 		if len(a) == len(args[i]) {
@@ -994,51 +974,13 @@ func (r *redactor) addArgs(args []string) {
 		}
 		switch name {
 		case "token":
-			r.add(value)
+			red.Add(value)
 		case "header":
-			if hn, hv, ok := strings.Cut(value, ":"); ok && sensitiveHeader(hn) {
-				r.addCredential(hv)
+			if hn, hv, ok := strings.Cut(value, ":"); ok && secrets.IsHeader(hn) {
+				red.AddCredential(hv)
 			}
+		case "base-url":
+			red.AddURL(value)
 		}
 	}
-}
-
-// sensitiveHeader tells whether a header carries a credential.
-func sensitiveHeader(name string) bool {
-	n := strings.ToLower(strings.TrimSpace(name))
-	switch n {
-	case "authorization", "x-esri-authorization", "proxy-authorization", "cookie", "set-cookie":
-		return true
-	}
-	return strings.Contains(n, "token") || strings.Contains(n, "secret") || strings.Contains(n, "api-key") || strings.Contains(n, "apikey")
-}
-
-// s redacts a string.
-func (r *redactor) s(s string) string {
-	r.mu.Lock()
-	for _, v := range r.secrets {
-		s = strings.ReplaceAll(s, v, redacted)
-	}
-	r.mu.Unlock()
-	return tokenParam.ReplaceAllString(s, "${1}"+redacted)
-}
-
-// url redacts a URL: its secrets and its token parameter.
-func (r *redactor) url(u string) string { return r.s(u) }
-
-// bytes redacts a rendered report.
-func (r *redactor) bytes(b []byte) []byte { return []byte(r.s(string(b))) }
-
-// redactWriter redacts each write; stderr lines are written whole, one a
-// call.
-type redactWriter struct {
-	w   io.Writer
-	red *redactor
-}
-
-func (w *redactWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(w.w, w.red.s(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/taskmock/taskmock/mockserver"
 	"github.com/taskmock/taskmock/mockserver/mockservertest"
+	"github.com/taskmock/taskmock/secrets"
 )
 
 // runCheckCmd runs taskmock check with args and returns its code and
@@ -246,7 +249,7 @@ func TestRetryAfter(t *testing.T) {
 func TestCheckCapsWait(t *testing.T) {
 	var slept []time.Duration
 	c := &checker{transport: http.DefaultTransport.(*http.Transport).Clone(), timeout: time.Second, retries: 1,
-		backoff: time.Millisecond, maxBody: 1 << 20, red: &redactor{}, concurrency: 1,
+		backoff: time.Millisecond, maxBody: 1 << 20, red: &secrets.Set{}, concurrency: 1,
 		sleep: func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "120")
@@ -460,4 +463,113 @@ func TestCheckEsriBusyEnvelope(t *testing.T) {
 	assert.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "(1 retry: attempt 1: ArcGIS error 429, retried after 1ms)")
 	assert.Equal(t, int32(2), calls.Load())
+}
+
+// TestCheckHidesEchoedSecretForms: a server that echoes a credential
+// percent-encoded with lower-case hex, JSON-escaped or cut short, and the
+// user-info of --base-url or of a redirect: none reaches any report format
+// or an error line.
+func TestCheckHidesEchoedSecretForms(t *testing.T) {
+	const (
+		token    = "tok/en+0xDEAD=BEEF"
+		password = "pa55/w+rd-0xC0DE"
+		redirPW  = "rdr-pass-0xF00D0"
+	)
+	lowerHex := lowerPercent(url.QueryEscape(token))
+	jsonSlash := strings.ReplaceAll(token, "/", `\/`)
+	forms := func(s string) []string {
+		return []string{s, url.QueryEscape(s), lowerPercent(url.QueryEscape(s)), url.PathEscape(s),
+			strings.ReplaceAll(s, "/", `\/`), s[:8], s[len(s)-8:]}
+	}
+	var gotAuth atomic.Value
+	gotAuth.Store("")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth.Store(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		esriError := func(msg string) { fmt.Fprintf(w, `{"error": {"code": 498, "message": "%s", "details": []}}`, msg) }
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/lower/"):
+			esriError("Invalid token " + lowerHex)
+		case strings.HasPrefix(r.URL.Path, "/slash/"):
+			esriError("Invalid token " + jsonSlash)
+		case strings.HasPrefix(r.URL.Path, "/cut/"):
+			esriError(strings.Repeat("x", 190) + token)
+		case strings.HasPrefix(r.URL.Path, "/redirect/"):
+			target := "http://evil:" + redirPW + "@" + r.Host + "/lower" + strings.TrimPrefix(r.URL.Path, "/redirect") + "?" + r.URL.RawQuery
+			http.Redirect(w, r, target, http.StatusFound)
+		case strings.HasPrefix(r.URL.Path, "/basic/"):
+			user, pw, _ := r.BasicAuth()
+			if strings.HasSuffix(r.URL.Path, "/getTask") {
+				esriError("Invalid user " + user + " with " + strings.ReplaceAll(pw, "+", `\u002b`))
+				return
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"title": "bad password %s"}`, url.QueryEscape(pw))
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"title": "Unauthorized", "detail": "bearer %s"}`, strings.ReplaceAll(r.Header.Get("Authorization"), "+", `\u002B`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	userURL := func(path string) string {
+		return "http://alice:" + url.QueryEscape(password) + "@" + strings.TrimPrefix(srv.URL, "http://") + path
+	}
+	esri := []string{"--api", "esri", "--task-group-job-id", "A", "--task-operation-id", "B"}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		wantAuth string
+	}{
+		{"percent-encoded, lower-case hex", append(esri, "--base-url", srv.URL+"/lower/x", "--token", token), 1, ""},
+		{"JSON-escaped", append(esri, "--base-url", srv.URL+"/slash/x", "--token", token, "--method", "POST"), 1, ""},
+		{"cut by a message's length limit", append(esri, "--base-url", srv.URL+"/cut/x", "--token", token), 1, ""},
+		{"bearer \\u-escaped", []string{"--api", "oracle", "--base-url", srv.URL, "--id", "1", "--token", token}, 1, "Bearer " + token},
+		{"redirected to user-info", append(esri, "--base-url", srv.URL+"/redirect/x", "--token", token), 1, ""},
+		{"esri base-url user-info sent as Basic", append(esri, "--base-url", userURL("/basic/x")), 1, "alice:" + password},
+		{"oracle base-url user-info sent as Basic", []string{"--api", "oracle", "--base-url", userURL("/basic"), "--id", "1"}, 1, "alice:" + password},
+		{"user-info and another Authorization", []string{"--api", "oracle", "--base-url", userURL("/basic"), "--id", "1", "--token", token}, 2, ""},
+		{"user-info in a bad URL", []string{"--api", "oracle", "--base-url", "ftp://alice:" + password + "@host", "--id", "1"}, 2, ""},
+	}
+	for _, tt := range tests {
+		for _, format := range Formats() {
+			t.Run(tt.name+" "+string(format), func(t *testing.T) {
+				gotAuth.Store("")
+				code, out, errOut := runCheckCmd(t, append(tt.args, "--format", string(format), "--retries", "0")...)
+				assert.Equal(t, tt.code, code, errOut)
+				all := out + errOut
+				for _, s := range []string{token, password, redirPW} {
+					for _, f := range forms(s) {
+						assert.NotContains(t, all, f)
+					}
+				}
+				switch {
+				case strings.HasPrefix(tt.wantAuth, "alice:"):
+					assert.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte(tt.wantAuth)), gotAuth.Load())
+				case tt.wantAuth != "":
+					assert.Equal(t, tt.wantAuth, gotAuth.Load())
+				}
+				if tt.code == 1 && format == FormatText {
+					assert.Contains(t, all, "REDACTED")
+				}
+				if tt.name == "user-info and another Authorization" {
+					assert.Contains(t, errOut, "--base-url has a user name and password, and another Authorization is given")
+				}
+			})
+		}
+	}
+}
+
+// lowerPercent writes the hex digits of each %XX escape of s in lower case.
+func lowerPercent(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			b.WriteString(strings.ToLower(s[i : i+3]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
