@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -155,6 +156,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
 }
 
+// exchangeSecrets returns the credentials of an exchange: those of the
+// request (URL, headers, form) and of the response's headers (Set-Cookie
+// ...); nil when there are none.
+func exchangeSecrets(out *http.Request, form url.Values, res *http.Response) *secrets.Set {
+	return secrets.Union(secrets.Collect(out.URL.String(), out.Header, form), secrets.Collect("", res.Header, nil))
+}
+
 func isForm(h http.Header) bool {
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	return mt == "application/x-www-form-urlencoded"
@@ -216,27 +224,20 @@ func (p *Proxy) modify(res *http.Response) error {
 		return nil
 	}
 	_ = res.Body.Close()
+	// The validator hides the credentials of the request and the cookies
+	// of the response in the body before it reads it: no violation it
+	// reports (log, Taskmock-Violations, the 502 of enforce mode) quotes
+	// one, even when the server echoes it.
 	req := &contract.Request{Method: out.Method, URL: out.URL.String(), Header: out.Header, Form: info.form}
 	rep := p.validator.Validate(contract.Exchange{API: api, Request: req, Status: res.StatusCode, Header: res.Header, Body: body})
-	// What the proxy prints or answers never quotes a credential of the
-	// request, even when the server echoes it.
-	secrets := collectSecrets(out, info.form)
-	shown := rep
-	shown.Violations = make([]contract.Violation, len(rep.Violations))
-	for i, v := range rep.Violations {
-		for _, s := range secrets {
-			v.Message = strings.ReplaceAll(v.Message, s, Redacted)
-		}
-		shown.Violations[i] = v
-	}
 	summary := Summary(rep)
-	p.log(api, out, shown)
+	p.log(api, out, rep)
 	if p.recorder != nil {
 		p.recorder.record(api, out, info, res, body, rep)
 	}
 	res.Header.Set(HeaderViolations, summary)
 	if p.mode == ModeEnforce && !p.passes(rep) {
-		body = enforceBody(res.StatusCode, shown)
+		body = enforceBody(res.StatusCode, rep)
 		res.StatusCode = http.StatusBadGateway
 		res.Status = "502 Bad Gateway"
 		for _, h := range []string{"Content-Encoding", "Etag", "Last-Modified", "Content-Range", "Accept-Ranges"} {
@@ -279,7 +280,7 @@ func (p *Proxy) passes(rep contract.Report) bool {
 }
 
 func (p *Proxy) log(api specs.Name, out *http.Request, rep contract.Report) {
-	path := out.URL.Path
+	path := secrets.Collect(out.URL.String(), nil, nil).Redact(out.URL.Path)
 	if len(rep.Violations) == 0 {
 		p.logger.Info("response conforms", slog.String("api", string(api)), slog.String("method", out.Method),
 			slog.String("path", path), slog.Int("status", rep.Status))

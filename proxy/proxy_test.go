@@ -392,3 +392,78 @@ func TestProxyHTTPSteps(t *testing.T) {
 		assert.Equal(t, "echo hello\n", got)
 	})
 }
+
+// TestProxyHidesEchoedCredentials plays a server that echoes an X-Api-Key
+// header, an api_key parameter and its own cookie, JSON-escaped,
+// percent-encoded with lower-case hex, in a header and in a redirect URL:
+// no recorded file, log line, Taskmock-Violations value or 502 body shows
+// any of them, in any form.
+func TestProxyHidesEchoedCredentials(t *testing.T) {
+	const (
+		hdrKey   = "hdr/key+0xABCDEF12"
+		paramKey = "param/key+0x1234567"
+		cookie   = "cookie/val+0x7777777"
+	)
+	lowerHex := func(s string) string {
+		e := url.QueryEscape(s)
+		for _, x := range []string{"%2F", "%2B", "%3D"} {
+			e = strings.ReplaceAll(e, x, strings.ToLower(x))
+		}
+		return e
+	}
+	slash := func(s string) string { return strings.ReplaceAll(s, "/", `\/`) }
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen := slash(r.Header.Get("X-Api-Key")) + " and " + lowerHex(r.URL.Query().Get("api_key"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Set-Cookie", "SESSION="+cookie+"; Path=/; HttpOnly")
+		w.Header().Set("X-Echo", r.Header.Get("X-Api-Key"))
+		w.Header().Set("Location", "/next?api_key="+url.QueryEscape(r.URL.Query().Get("api_key")))
+		old, new := `"title": "User task V1"`, `"title": "User task V1 `+seen+` `+slash(cookie)+`"`
+		if strings.HasSuffix(r.URL.Path, "/broken") {
+			old, new = `"state": "COMPLETED"`, `"state": "`+seen+`"`
+		}
+		_, _ = w.Write(seed(t, "oracle-get-task-example.json", old, new))
+	}))
+	t.Cleanup(echo.Close)
+	forms := func(s string) []string {
+		return []string{s, slash(s), url.QueryEscape(s), lowerHex(s), url.PathEscape(s), s[:8], s[len(s)-8:]}
+	}
+	hdr := http.Header{"X-Api-Key": {hdrKey}}
+	query := "?api_key=" + url.QueryEscape(paramKey)
+
+	dir := t.TempDir()
+	rec, err := proxy.NewRecorder(dir)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	srv := front(t, echo.URL, proxy.WithRecorder(rec), proxy.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	res, body := get(t, srv.URL+"/process/api/v1/tasks/"+oracleID+query, hdr)
+	require.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, string(body), slash(hdrKey), "the client gets the real body")
+	res, _ = get(t, srv.URL+"/process/api/v1/tasks/broken"+query, hdr)
+	require.Equal(t, 200, res.StatusCode)
+	shown := []string{logs.String(), res.Header.Get(proxy.HeaderViolations)}
+	require.NoError(t, rec.Err())
+	files, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, files, 2, "the HAR and the valid task's fixture")
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		require.NoError(t, err)
+		shown = append(shown, string(b))
+		assert.Contains(t, string(b), proxy.Redacted, f.Name())
+	}
+
+	enforce := front(t, echo.URL, proxy.WithMode(proxy.ModeEnforce))
+	res, body = get(t, enforce.URL+"/process/api/v1/tasks/broken"+query, hdr)
+	require.Equal(t, http.StatusBadGateway, res.StatusCode)
+	shown = append(shown, string(body), res.Header.Get(proxy.HeaderViolations))
+	assert.Contains(t, string(body), proxy.Redacted)
+
+	for i, text := range shown {
+		for _, s := range []string{hdrKey, paramKey, cookie} {
+			for _, f := range forms(s) {
+				assert.NotContains(t, text, f, "output %d", i)
+			}
+		}
+	}
+}

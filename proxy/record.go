@@ -16,11 +16,12 @@ import (
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/fixtures"
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
 // Redacted replaces every credential in a recording.
-const Redacted = "REDACTED"
+const Redacted = secrets.Redacted
 
 // HARName is the name of the HAR file a Recorder writes in its directory.
 const HARName = "taskmock.har"
@@ -40,12 +41,13 @@ const HARName = "taskmock.har"
 // Either way every exchange recorded before is kept. Only one Recorder,
 // in any process, records into a directory at a time.
 //
-// Credentials are
-// redacted: the Authorization, X-Esri-Authorization, Proxy-Authorization
-// and Cookie request headers, the Set-Cookie response header, the token
-// parameter of the query and of a form body, and any of their values
-// found in a body. Build one with NewRecorder; it is safe for concurrent
-// use.
+// Credentials are redacted as package secrets defines them: the values of
+// the credential headers of the request and the response (Authorization,
+// Cookie, Set-Cookie, X-Api-Key ...), the credential parameters of the
+// query and of a form body (token, api_key, access_token ...), the
+// user-info of the URL, and any of their values found in a body, a header
+// or a redirect URL, in any form (as sent, JSON-escaped, percent-encoded,
+// cut short). Build one with NewRecorder; it is safe for concurrent use.
 type Recorder struct {
 	dir    string
 	anon   *anonymizer
@@ -177,62 +179,32 @@ type (
 	}
 )
 
-// secretHeaders are the request headers whose values are credentials.
-var secretHeaders = []string{"Authorization", "X-Esri-Authorization", "Proxy-Authorization", "Cookie"}
-
-// isTokenParam tells whether a query or form parameter is a credential.
-func isTokenParam(name string) bool {
-	switch strings.ToLower(name) {
-	case "token", "access_token":
-		return true
-	}
-	return false
-}
-
 // record adds one exchange; a write error is kept for Err.
 func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo, res *http.Response, body []byte, rep contract.Report) {
-	secrets := collectSecrets(out, info.form)
-	clean := func(s string) string {
-		for _, v := range secrets {
-			s = strings.ReplaceAll(s, v, Redacted)
-		}
-		return s
-	}
+	// Every credential of the exchange is hidden wherever it appears.
+	set := exchangeSecrets(out, info.form, res)
 
 	u := *out.URL
-	q := u.Query()
-	for k := range q {
-		if isTokenParam(k) {
-			q[k] = []string{Redacted}
-		}
-	}
-	if len(q) > 0 {
-		u.RawQuery = q.Encode()
-	}
 	u.User = nil
-	req := harRequest{Method: out.Method, URL: clean(u.String()), HTTPVersion: "HTTP/1.1", Cookies: []harNameValue{},
-		Headers: harHeaders(out.Header, secretHeaders, clean), QueryString: harValues(q, clean), HeadersSize: -1, BodySize: 0}
+	q := set.RedactValues(u.Query())
+	u.RawQuery = set.RedactQuery(u.RawQuery)
+	req := harRequest{Method: out.Method, URL: set.RedactURL(u.String()), HTTPVersion: "HTTP/1.1", Cookies: []harNameValue{},
+		Headers: harHeaders(set.RedactHeader(out.Header)), QueryString: harValues(q), HeadersSize: -1, BodySize: 0}
 	if info.form != nil {
-		f := url.Values{}
-		for k, vs := range info.form {
-			if isTokenParam(k) {
-				vs = []string{Redacted}
-			}
-			f[k] = vs
-		}
+		f := set.RedactValues(info.form)
 		text := f.Encode()
-		req.PostData = &harPostData{MimeType: "application/x-www-form-urlencoded", Params: harValues(f, clean), Text: clean(text)}
+		req.PostData = &harPostData{MimeType: "application/x-www-form-urlencoded", Params: harValues(f), Text: text}
 		req.BodySize = len(text)
 	}
 
-	text := clean(string(body))
+	text := string(set.RedactBytes(body))
 	if r.anon != nil {
 		text = string(r.anon.body([]byte(text)))
 	}
 	resp := harResponse{Status: res.StatusCode, StatusText: http.StatusText(res.StatusCode), HTTPVersion: "HTTP/1.1",
-		Cookies: []harNameValue{}, Headers: harHeaders(res.Header, []string{"Set-Cookie"}, clean),
+		Cookies: []harNameValue{}, Headers: harHeaders(set.RedactHeader(res.Header)),
 		Content:     harContent{Size: len(text), MimeType: res.Header.Get("Content-Type"), Text: text},
-		RedirectURL: clean(res.Header.Get("Location")), HeadersSize: -1, BodySize: len(text)}
+		RedirectURL: set.RedactURL(res.Header.Get("Location")), HeadersSize: -1, BodySize: len(text)}
 	if resp.Content.MimeType == "" {
 		resp.Content.MimeType = "application/octet-stream"
 	}
@@ -263,47 +235,8 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 	}
 }
 
-// collectSecrets returns the credentials of a request, longest first.
-func collectSecrets(out *http.Request, form url.Values) []string {
-	var s []string
-	add := func(v string) {
-		v = strings.TrimSpace(v)
-		if len(v) >= 3 && !slices.Contains(s, v) {
-			s = append(s, v, url.QueryEscape(v))
-		}
-	}
-	for _, h := range secretHeaders {
-		for _, v := range out.Header.Values(h) {
-			add(v)
-			if _, cred, ok := strings.Cut(v, " "); ok {
-				add(cred)
-			}
-			if h == "Cookie" {
-				for _, c := range out.Cookies() {
-					add(c.Value)
-				}
-			}
-		}
-	}
-	for k, vs := range out.URL.Query() {
-		if isTokenParam(k) {
-			for _, v := range vs {
-				add(v)
-			}
-		}
-	}
-	for k, vs := range form {
-		if isTokenParam(k) {
-			for _, v := range vs {
-				add(v)
-			}
-		}
-	}
-	slices.SortFunc(s, func(a, b string) int { return len(b) - len(a) })
-	return s
-}
-
-func harHeaders(h http.Header, secret []string, clean func(string) string) []harNameValue {
+// harHeaders lists a header's values, names sorted.
+func harHeaders(h http.Header) []harNameValue {
 	out := []harNameValue{}
 	keys := make([]string, 0, len(h))
 	for k := range h {
@@ -312,16 +245,14 @@ func harHeaders(h http.Header, secret []string, clean func(string) string) []har
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			if slices.ContainsFunc(secret, func(s string) bool { return strings.EqualFold(s, k) }) {
-				v = Redacted
-			}
-			out = append(out, harNameValue{Name: k, Value: clean(v)})
+			out = append(out, harNameValue{Name: k, Value: v})
 		}
 	}
 	return out
 }
 
-func harValues(q url.Values, clean func(string) string) []harNameValue {
+// harValues lists query or form values, names sorted.
+func harValues(q url.Values) []harNameValue {
 	out := []harNameValue{}
 	keys := make([]string, 0, len(q))
 	for k := range q {
@@ -330,7 +261,7 @@ func harValues(q url.Values, clean func(string) string) []harNameValue {
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range q[k] {
-			out = append(out, harNameValue{Name: k, Value: clean(v)})
+			out = append(out, harNameValue{Name: k, Value: v})
 		}
 	}
 	return out
