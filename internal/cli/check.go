@@ -132,12 +132,14 @@ Secrets:
   another Authorization (--header, $` + envAuthorization + `, or for oracle
   --token).
   No credential appears in the report (any format), in a retry or redirect
-  note or in an error: the token, the Authorization value and its token or
-  Basic password, every credential header (` + strings.Join(secrets.Headers(), ", ") + `
-  and any header named like *token*, *secret*, *password*, *api-key*), cookie
-  values, the token, api_key and access_token parameters and the user-info
-  of any URL are printed as ` + secrets.Redacted + `, also when the server echoes
-  them JSON-escaped, percent-encoded or cut short.
+  note or in an error: the token; the Authorization value, its token and its
+  Basic password; the values of the Authorization, Proxy-Authorization,
+  X-Esri-Authorization, Cookie, Set-Cookie, X-Auth-Token and X-API-Key
+  headers and of any header named like *token*, *secret*, *password*,
+  *api-key*; cookie values; the token, api_key, access_token, apikey and key
+  parameters; and the user-info of any URL are printed as ` + secrets.Redacted + `,
+  also when the server echoes them JSON-escaped, percent-encoded (either
+  letter case) or cut short.
 
 Examples:
   TASKMOCK_TOKEN=$ARCGIS_TOKEN taskmock check --api esri \

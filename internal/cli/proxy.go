@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/taskmock/taskmock/proxy"
+	"github.com/taskmock/taskmock/secrets"
 )
 
 // The limits of the HTTP server of taskmock proxy. The write timeout is
@@ -56,10 +57,15 @@ no task: they pass as the server sent them, unchecked and unrecorded.
 With --record DIR, every exchange of the two operations is appended to
 DIR/` + proxy.HARName + ` (HAR 1.2, read by "taskmock validate DIR/` + proxy.HARName + `"), and each
 task body that conforms is written as DIR/esri-ID.json or DIR/oracle-ID.json,
-which "taskmock serve --fixtures DIR" serves. Credentials are redacted in
-every recorded file: the Authorization, X-Esri-Authorization,
-Proxy-Authorization and Cookie headers, Set-Cookie, the token parameter of
-the query and of a form body, and their values wherever they appear.
+which "taskmock serve --fixtures DIR" serves. Credentials are written as
+` + secrets.Redacted + ` in every recorded file: the values of the Authorization,
+Proxy-Authorization, X-Esri-Authorization, Cookie, Set-Cookie, X-Auth-Token
+and X-API-Key headers and of any header named like *token*, *secret*,
+*password*, *api-key*; the token, api_key, access_token, apikey and key
+parameters of the query and of a form body; URL user-info; and each of their
+values wherever it appears, as sent, JSON-escaped, percent-encoded or cut
+short. The log, the ` + proxy.HeaderViolations + ` header and the 502 of enforce
+mode never quote one either.
 
 A recording already in DIR is continued, never truncated; a ` + proxy.HARName + `
 taskmock did not write is refused, and so is a second proxy recording into
