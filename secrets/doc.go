@@ -38,6 +38,11 @@
 // Values shorter than MinLen bytes are not registered: they would replace
 // common words and numbers in every output and protect nothing.
 //
+// The search costs a bounded number of steps per byte of text, whatever the
+// secrets and the text: a text built to match long pieces of a long,
+// repetitive secret at every position has the rest of it redacted whole
+// once the steps run out, so that nothing leaks and the time stays linear.
+//
 // Redact before a message is built or cut to a length: the validator of
 // package contract redacts a response body with the credentials of its
 // request before it decodes it, so that no violation message can quote one.

@@ -30,7 +30,7 @@ const maxBacktrack = 16
 
 // workPerByte bounds the steps of a search per byte of the text searched
 // (see findSecrets).
-const workPerByte = 64
+const workPerByte = 16
 
 func compile(values []string) *matcher {
 	m := &matcher{secrets: slices.Clone(values)}
@@ -227,6 +227,7 @@ func suffixAt(m *matcher, t string, i int, work *int) int {
 // match stopped in t, how many bytes of sec (from 0) are matched by then,
 // and whether it stopped because t ended (in an escape, possibly).
 func matchAt(t string, p int, sec string, j int, budget, work *int) (end, n int, atEnd bool) {
+	*work--
 	for ; j < len(sec); *work-- {
 		if p >= len(t) {
 			return p, j, true

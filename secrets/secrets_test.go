@@ -242,15 +242,24 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestRedactBoundedWork(t *testing.T) {
-	// A long repetitive secret and a text that matches long pieces of it
-	// at every position: the search stays linear, and nothing leaks.
-	secret := strings.Repeat("a", 4000) + "b"
-	text := strings.Repeat("a", 1<<20)
-	s := secrets.New(secret)
-	start := time.Now()
-	out := s.Redact(text)
-	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.True(t, strings.HasSuffix(out, secrets.Redacted), "the beginning of the secret at the end of the text")
+	// Long repetitive secrets and texts that match long pieces of them at
+	// every position, or hold an ellipsis every few bytes: the search stays
+	// linear, and what it cannot afford to search is redacted.
+	for _, tc := range []struct{ name, secret, text string }{
+		{"cut beginning everywhere", strings.Repeat("a", 4000) + "b", strings.Repeat("a", 1<<20)},
+		{"escape or character", strings.Repeat("%25", 300), strings.Repeat("%25", 300000)},
+		{"percent signs", strings.Repeat("%", 1000), strings.Repeat("%25", 300000)},
+		{"an ellipsis every 5 bytes", strings.Repeat("ab", 2000), strings.Repeat("...ab", 200000)},
+		{"backslashes", strings.Repeat("\\", 500), strings.Repeat("\\\\", 300000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := secrets.New(tc.secret)
+			start := time.Now()
+			out := s.Redact(tc.text)
+			assert.Less(t, time.Since(start), 3*time.Second)
+			assert.True(t, strings.HasSuffix(out, secrets.Redacted), "the text ends with a piece of the secret")
+		})
+	}
 }
 
 func TestRedactURLThatGoCannotParse(t *testing.T) {
