@@ -29,8 +29,10 @@
 //   - a piece of a value cut short, when it holds at least MinPartial bytes of
 //     the value: a beginning of the value at the end of the text or just before
 //     an ellipsis ("…" or "..."), or an end of the value at the start of the
-//     text or just after an ellipsis. A piece from the middle of a value, cut
-//     on both sides, is not recognised;
+//     text or just after an ellipsis; and a beginning of at least half the
+//     value just before a quote (" or '), where a server cut the string it
+//     echoed. A piece from the middle of a value, cut on both sides, is not
+//     recognised;
 //   - whatever the Set holds, the user-info of a URL written in the text
 //     (scheme://user:password@host) and the value of a credential parameter of
 //     a URL or query written in the text (?token=..., &api_key=...).

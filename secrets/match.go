@@ -118,6 +118,24 @@ func findPlain(m *matcher, t string, out []span) []span {
 		if len(sec) <= MinPartial || len(t) < MinPartial {
 			continue
 		}
+		// A beginning of sec, at least half of it, closed by a quote.
+		if h := max(MinPartial, (len(sec)+1)/2); h < len(sec) {
+			for from := 0; ; {
+				i := strings.Index(t[from:], sec[:h])
+				if i < 0 {
+					break
+				}
+				i += from
+				k := h
+				for k < len(sec) && i+k < len(t) && t[i+k] == sec[k] {
+					k++
+				}
+				if k < len(sec) && quoteAt(t, i+k) {
+					out = append(out, span{i, i + k})
+				}
+				from = i + k
+			}
+		}
 		// A beginning of sec at the end of t: t's last MinPartial bytes
 		// are then in sec.
 		if strings.Contains(sec, t[len(t)-MinPartial:]) {
@@ -170,7 +188,7 @@ func findSecrets(m *matcher, t string, out []span) []span {
 			budget := maxBacktrack
 			end, k, atEnd := matchAt(t, i, sec, 0, &budget, &work)
 			whole := k == len(sec)
-			cut := k >= MinPartial && (atEnd || ellipsisAt(t, end))
+			cut := k >= MinPartial && (atEnd || ellipsisAt(t, end) || (2*k >= len(sec) && quoteAt(t, end)))
 			if (whole || cut) && end > best {
 				best = end
 			}
@@ -437,6 +455,12 @@ func ellipsisAt(t string, i int) bool {
 		return false
 	}
 	return (t[i] == 0xE2 && t[i+1] == 0x80 && t[i+2] == 0xA6) || (t[i] == '.' && t[i+1] == '.' && t[i+2] == '.')
+}
+
+// quoteAt tells whether a quote (", ' or an escaped \") starts at t[i]: the
+// end of a string value, where a server may have cut an echoed secret.
+func quoteAt(t string, i int) bool {
+	return i < len(t) && (t[i] == '"' || t[i] == '\'' || (t[i] == '\\' && i+1 < len(t) && t[i+1] == '"'))
 }
 
 // ellipsisBefore tells whether an ellipsis ends just before t[i].
