@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/taskmock/taskmock/internal/jsonlimit"
 )
 
 // member is one name/value pair of a JSON object.
@@ -27,62 +29,92 @@ func (o object) get(key string) (any, bool) {
 	return nil, false
 }
 
+// str returns the value of member key when it is a string.
+func (o object) str(key string) (string, bool) {
+	v, _ := o.get(key)
+	s, ok := v.(string)
+	return s, ok
+}
+
+// orderedMaxDepth is the deepest nesting decodeOrdered reads and
+// encodeOrdered writes: the depth jsonlimit.Check allows by default, so
+// that a body Check accepted decodes, and no body makes either recurse
+// deeper.
+const orderedMaxDepth = jsonlimit.DefaultMaxDepth
+
 // decodeOrdered reads one JSON value: objects as object, arrays as []any,
-// numbers as json.Number, the rest as encoding/json does.
+// numbers as json.Number (the decoder must UseNumber), the rest as
+// encoding/json does. A value nested deeper than orderedMaxDepth is an
+// error wrapping jsonlimit.ErrTooDeep.
 func decodeOrdered(dec *json.Decoder) (any, error) {
+	return decodeValue(dec, 0)
+}
+
+func decodeValue(dec *json.Decoder, depth int) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			var o object
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, ok := k.(string)
-				if !ok {
-					return nil, fmt.Errorf("object key is %T", k)
-				}
-				v, err := decodeOrdered(dec)
-				if err != nil {
-					return nil, err
-				}
-				o = append(o, member{key, v})
-			}
-			if _, err := dec.Token(); err != nil { // '}'
-				return nil, err
-			}
-			if o == nil {
-				o = object{}
-			}
-			return o, nil
-		case '[':
-			a := []any{}
-			for dec.More() {
-				v, err := decodeOrdered(dec)
-				if err != nil {
-					return nil, err
-				}
-				a = append(a, v)
-			}
-			if _, err := dec.Token(); err != nil { // ']'
-				return nil, err
-			}
-			return a, nil
-		}
-		return nil, errors.New("unexpected delimiter")
-	default:
+	d, ok := tok.(json.Delim)
+	if !ok {
 		return tok, nil
 	}
+	if depth == orderedMaxDepth {
+		return nil, &jsonlimit.Error{Kind: jsonlimit.ErrTooDeep, Limit: orderedMaxDepth, Offset: dec.InputOffset() - 1}
+	}
+	switch d {
+	case '{':
+		o := object{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			key, ok := k.(string)
+			if !ok {
+				return nil, fmt.Errorf("object key is %T", k)
+			}
+			v, err := decodeValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			o = append(o, member{key, v})
+		}
+		if _, err := dec.Token(); err != nil { // '}'
+			return nil, err
+		}
+		return o, nil
+	case '[':
+		a := []any{}
+		for dec.More() {
+			v, err := decodeValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		if _, err := dec.Token(); err != nil { // ']'
+			return nil, err
+		}
+		return a, nil
+	}
+	return nil, errors.New("unexpected delimiter")
 }
 
-// encodeOrdered writes v as compact JSON, objects in their member order.
+// encodeOrdered writes v as compact JSON, objects in their member order. A
+// value nested deeper than orderedMaxDepth is an error wrapping
+// jsonlimit.ErrTooDeep.
 func encodeOrdered(buf *bytes.Buffer, v any) error {
+	return encodeValue(buf, v, 0)
+}
+
+func encodeValue(buf *bytes.Buffer, v any, depth int) error {
+	switch v.(type) {
+	case object, []any:
+		if depth == orderedMaxDepth {
+			return &jsonlimit.Error{Kind: jsonlimit.ErrTooDeep, Limit: orderedMaxDepth, Offset: int64(buf.Len())}
+		}
+	}
 	switch x := v.(type) {
 	case object:
 		buf.WriteByte('{')
@@ -90,11 +122,11 @@ func encodeOrdered(buf *bytes.Buffer, v any) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := encodeOrdered(buf, m.key); err != nil {
+			if err := encodeValue(buf, m.key, depth); err != nil {
 				return err
 			}
 			buf.WriteByte(':')
-			if err := encodeOrdered(buf, m.val); err != nil {
+			if err := encodeValue(buf, m.val, depth+1); err != nil {
 				return err
 			}
 		}
@@ -106,7 +138,7 @@ func encodeOrdered(buf *bytes.Buffer, v any) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := encodeOrdered(buf, e); err != nil {
+			if err := encodeValue(buf, e, depth+1); err != nil {
 				return err
 			}
 		}

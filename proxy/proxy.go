@@ -233,7 +233,10 @@ func (p *Proxy) modify(res *http.Response) error {
 	summary := Summary(rep)
 	p.log(api, out, rep)
 	if p.recorder != nil {
-		p.recorder.record(api, out, info, res, body, rep)
+		if err := p.recorder.record(api, out, info, res, body, rep); err != nil {
+			p.logger.Warn("recorded without the response body", slog.String("api", string(api)), slog.String("path", out.URL.Path),
+				slog.String("reason", err.Error()))
+		}
 	}
 	res.Header.Set(HeaderViolations, summary)
 	if p.mode == ModeEnforce && !p.passes(rep) {

@@ -250,7 +250,8 @@ func TestProxyAnonymize(t *testing.T) {
 	assert.Equal(t, task.CreatedBy, task.FromUser, "the same real user maps to the same fake one")
 	assert.Equal(t, task.CreatedBy.ID, task.Reason.CandidateUsers[2].ID)
 	assert.Equal(t, "System", task.Reason.User.Name)
-	assert.Contains(t, task.Title, "for "+task.Reason.CandidateUsers[0].Name+" (user1@example.com)")
+	hael := task.Reason.CandidateUsers[0].Name
+	assert.Contains(t, task.Title, "for "+hael+" ("+hael+"@example.com)", "a person's name and e-mail address share one fake")
 
 	// Still a valid task: the mock loads it.
 	_ = mockservertest.NewServer(t, mockserver.WithFixtures(dir))

@@ -62,9 +62,13 @@ type Recorder struct {
 // RecordOption configures a Recorder.
 type RecordOption func(*Recorder)
 
-// Anonymize replaces personal names, user ids and e-mail addresses in the
-// recorded bodies, consistently: the same real value maps to the same fake
-// one within the recording, and a task stays valid.
+// Anonymize replaces the people named in the recorded bodies (ids, login
+// and display names, e-mail addresses, application clients) by fakes,
+// consistently: the same real person maps to the same fake one, userN,
+// for the Recorder's life, and a task stays valid. Groups, roles and
+// "System" are kept. A body that cannot be walked (nested deeper or larger
+// than package jsonlimit allows) is not recorded: its HAR entry keeps its
+// size and a comment saying why, and no fixture is written.
 func Anonymize() RecordOption { return func(r *Recorder) { r.anon = newAnonymizer() } }
 
 // NewRecorder returns a Recorder writing into dir, which it creates. When
@@ -170,7 +174,8 @@ type (
 	harContent struct {
 		Size     int    `json:"size"`
 		MimeType string `json:"mimeType"`
-		Text     string `json:"text"`
+		Text     string `json:"text,omitempty"`
+		Comment  string `json:"comment,omitempty"`
 	}
 	harTimings struct {
 		Send    float64 `json:"send"`
@@ -179,8 +184,9 @@ type (
 	}
 )
 
-// record adds one exchange; a write error is kept for Err.
-func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo, res *http.Response, body []byte, rep contract.Report) {
+// record adds one exchange; a write error is kept for Err. It returns why
+// the response body was not recorded, if it was not.
+func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo, res *http.Response, body []byte, rep contract.Report) (withheld error) {
 	// Every credential of the exchange is hidden wherever it appears.
 	set := exchangeSecrets(out, info.form, res)
 
@@ -198,13 +204,25 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 	}
 
 	text := string(set.RedactBytes(body))
+	content := harContent{Size: len(text), MimeType: res.Header.Get("Content-Type"), Text: text}
 	if r.anon != nil {
-		text = string(r.anon.body([]byte(text)))
+		b, err := r.anon.body([]byte(text))
+		if err != nil {
+			// A body that cannot be anonymized is not recorded, as a HAR
+			// says of a body it did not save: a size and no text. No
+			// fixture is written either.
+			withheld = fmt.Errorf("the body cannot be anonymized: %w", err)
+			text = ""
+			content.Text, content.Comment = "", "taskmock: body not recorded: "+withheld.Error()
+		} else {
+			text = string(b)
+			content.Size, content.Text = len(text), text
+		}
 	}
 	resp := harResponse{Status: res.StatusCode, StatusText: http.StatusText(res.StatusCode), HTTPVersion: "HTTP/1.1",
 		Cookies: []harNameValue{}, Headers: harHeaders(set.RedactHeader(res.Header)),
-		Content:     harContent{Size: len(text), MimeType: res.Header.Get("Content-Type"), Text: text},
-		RedirectURL: set.RedactURL(res.Header.Get("Location")), HeadersSize: -1, BodySize: len(text)}
+		Content:     content,
+		RedirectURL: set.RedactURL(res.Header.Get("Location")), HeadersSize: -1, BodySize: content.Size}
 	if resp.Content.MimeType == "" {
 		resp.Content.MimeType = "application/octet-stream"
 	}
@@ -233,6 +251,7 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 			r.err = err
 		}
 	}
+	return withheld
 }
 
 // harHeaders lists a header's values, names sorted.
