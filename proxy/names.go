@@ -70,6 +70,8 @@ func (f *folder) fold(s string) {
 			}
 		case unicode.IsSpace(r):
 			f.space(i)
+		case r == '\u2019' || r == '\u02bc':
+			f.letter('\'', i)
 		case unicode.Is(unicode.Mn, r):
 			// A combining accent: "e\u0301" is "é", folded to "e".
 		default:
@@ -152,9 +154,49 @@ func wordEnd(b []byte, i int) int {
 
 // pattern is a folded id or name of a person.
 type pattern struct {
-	folded string
+	folded string // without joiners (see isJoiner)
 	ent    *entity
 	id     string // the real id, when the pattern is an id; "" for a name
+}
+
+// isJoiner tells whether the folded text b has at i an apostrophe or a
+// hyphen between two letters: "O'Connor", "Jean-Luc". Logins leave them
+// out ("oconnor", "jeanluc"), so a pattern has none and a text's are
+// skipped where a pattern goes on; they still end a word, so that
+// "mmoreau's" and "d'Élodie" hold the words "mmoreau" and "elodie".
+func isJoiner(b []byte, i int) bool {
+	if b[i] != '\'' && b[i] != '-' || i == 0 || i+1 == len(b) {
+		return false
+	}
+	return isLetterAt(b, i+1) && letterBefore(b, i)
+}
+
+func isLetterAt(b []byte, i int) bool {
+	if c := b[i]; c < utf8.RuneSelf {
+		return c >= 'a' && c <= 'z'
+	}
+	r, _ := utf8.DecodeRune(b[i:])
+	return unicode.IsLetter(r)
+}
+
+func letterBefore(b []byte, i int) bool {
+	if c := b[i-1]; c < utf8.RuneSelf {
+		return c >= 'a' && c <= 'z'
+	}
+	r, _ := utf8.DecodeLastRune(b[:i])
+	return unicode.IsLetter(r)
+}
+
+// withoutJoiners returns the folded s without its joiners.
+func withoutJoiners(s string) string {
+	b := []byte(s)
+	out := b[:0]
+	for i := range b {
+		if !isJoiner(b, i) {
+			out = append(out, b[i])
+		}
+	}
+	return string(out)
 }
 
 // matcher finds the registered patterns in folded texts, as whole words:
@@ -162,10 +204,12 @@ type pattern struct {
 type matcher struct {
 	byFirst map[string][]*pattern // by the first word of the fold, longest first
 	size    int
+	key     []byte // scratch
 }
 
 // add registers a pattern; it keeps the first pattern of a fold.
 func (m *matcher) add(p *pattern) {
+	p.folded = withoutJoiners(p.folded)
 	b := []byte(p.folded)
 	if len(b) == 0 || !isWordAt(b, 0) {
 		return
@@ -197,17 +241,49 @@ func (m *matcher) find(f *folder, found func(start, end int, p *pattern)) {
 			continue
 		}
 		end := wordEnd(b, i)
-		next := end
-		for _, p := range m.byFirst[string(b[i:end])] {
-			n := i + len(p.folded)
-			if n <= len(b) && string(b[i:n]) == p.folded && (n == len(b) || !isWordAt(b, n)) {
-				found(f.pos[i], f.pos[n], p)
-				next = n
+		p, n := m.at(b, i, m.byFirst[string(b[i:end])])
+		if p == nil && end < len(b) && isJoiner(b, end) {
+			// The first word may go on past a joiner: "o'connor".
+			m.key = append(m.key[:0], b[i:end]...)
+			for j := end; j < len(b) && (isJoiner(b, j) || isWordAt(b, j)); j++ {
+				if !isJoiner(b, j) {
+					m.key = append(m.key, b[j])
+				}
+			}
+			p, n = m.at(b, i, m.byFirst[string(m.key)])
+		}
+		if p != nil {
+			found(f.pos[i], f.pos[n], p)
+			i = n
+			continue
+		}
+		i = end
+	}
+}
+
+// at returns the first of the patterns found at i in b as a whole word,
+// and where it ends; joiners of b are skipped where a pattern has none.
+func (m *matcher) at(b []byte, i int, list []*pattern) (*pattern, int) {
+	for _, p := range list {
+		j, k := i, 0
+		for k < len(p.folded) && j < len(b) {
+			switch {
+			case b[j] == p.folded[k]:
+				j, k = j+1, k+1
+			case isJoiner(b, j):
+				j++
+			default:
+				j = -1
+			}
+			if j < 0 {
 				break
 			}
 		}
-		i = next
+		if j >= 0 && k == len(p.folded) && (j == len(b) || !isWordAt(b, j)) {
+			return p, j
+		}
 	}
+	return nil, 0
 }
 
 // nameForms returns the folds under which a login or a display name is

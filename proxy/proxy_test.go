@@ -468,3 +468,67 @@ func TestProxyHidesEchoedCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyAnonymizeUnwalkable plays a server that answers a 9 MB body of
+// nested brackets: the client gets it whole, the recording keeps the
+// exchange with its size but without its text (and no fixture), one log
+// line says why, and the proxy goes on serving.
+func TestProxyAnonymizeUnwalkable(t *testing.T) {
+	deep := []byte(strings.Repeat("[", 9<<19) + strings.Repeat("]", 9<<19))
+	task := seed(t, "oracle-get-task-example.json", "", "")
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/deep") {
+			_, _ = w.Write(deep)
+			return
+		}
+		_, _ = w.Write(task)
+	}))
+	t.Cleanup(upstream.Close)
+	dir := t.TempDir()
+	rec, err := proxy.NewRecorder(dir, proxy.Anonymize())
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	srv := front(t, upstream.URL, proxy.WithRecorder(rec), proxy.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+
+	res, body := get(t, srv.URL+"/process/api/v1/tasks/deep", nil)
+	require.Equal(t, 200, res.StatusCode)
+	assert.True(t, bytes.Equal(deep, body), "the client gets the real body")
+	res, body = get(t, srv.URL+"/process/api/v1/tasks/"+oracleID, nil)
+	require.Equal(t, 200, res.StatusCode)
+	assert.JSONEq(t, string(task), string(body))
+	require.NoError(t, rec.Err())
+
+	assert.Equal(t, 1, strings.Count(logs.String(), "recorded without the response body"), logs.String())
+	assert.Contains(t, logs.String(), "JSON nested deeper than 128 levels")
+	var har struct {
+		Log struct {
+			Entries []struct {
+				Response struct {
+					Content struct {
+						Size    int     `json:"size"`
+						Text    *string `json:"text"`
+						Comment string  `json:"comment"`
+					} `json:"content"`
+				} `json:"response"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &har))
+	require.Len(t, har.Log.Entries, 2)
+	withheld := har.Log.Entries[0].Response.Content
+	assert.Nil(t, withheld.Text, "no text: the body was not recorded")
+	assert.Equal(t, len(deep), withheld.Size)
+	assert.Equal(t, "taskmock: body not recorded: the body cannot be anonymized: JSON nested deeper than 128 levels (at byte 128)", withheld.Comment)
+	require.NotNil(t, har.Log.Entries[1].Response.Content.Text)
+	assert.NotContains(t, *har.Log.Entries[1].Response.Content.Text, "ssaInstanceAdmin")
+	files, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name())
+	}
+	assert.ElementsMatch(t, []string{proxy.HARName, "oracle-" + oracleID + ".json"}, names)
+}
