@@ -418,6 +418,9 @@ func (a *anonymizer) fakeName(real string) string {
 	if real == "" || strings.EqualFold(real, systemUser) {
 		return real
 	}
+	if e := a.keys["n:"+strings.ToLower(real)]; e != nil && !mayHoldEmail(real) {
+		return e.fake
+	}
 	e := a.account("", real, false)
 	if m := emailRE.FindStringSubmatchIndex(real); m != nil && m[0] == 0 && m[1] == len(real) {
 		return e.fake + real[m[2]:m[3]] + "example.com"
