@@ -79,9 +79,9 @@ func TestAnonymizeBodies(t *testing.T) {
 	bob := `{"id":"` + bobID + `","name":"bob","type":"USER"}`
 	cases := []struct {
 		name   string
-		bodies []string // recorded in this order by one anonymizer
-		gone   []string // in no output, in any letter case
-		kept   []string // in the last output
+		bodies []string          // recorded in this order by one anonymizer
+		gone   []string          // in no output, in any letter case
+		kept   []string          // in the last output
 		want   map[string]string // strings at JSON pointers of the last output
 		check  func(t *testing.T, out []byte)
 	}{
@@ -124,7 +124,7 @@ func TestAnonymizeBodies(t *testing.T) {
 		{name: "a person's login, e-mail address and id share one number",
 			bodies: []string{`{"id":"t1","summary":"Bob@Example.com asked","createdBy":` + bob + `,"fromUser":{"id":"` + moreauID + `","name":"Mathieu.Moreau@corp.example.org","type":"USER"},"reasonText":"Mathieu Moreau, mathieu.moreau, ` + strings.ToUpper(bobID) + `"}`},
 			gone:   []string{"bob", "Mathieu", bobID},
-			want: map[string]string{"/summary": "user1@example.com asked", "/createdBy/name": "user1", "/fromUser/name": "user2@example.com"},
+			want:   map[string]string{"/summary": "user1@example.com asked", "/createdBy/name": "user1", "/fromUser/name": "user2@example.com"},
 			check: func(t *testing.T, out []byte) {
 				id := pointer(t, out, "/createdBy/id")
 				assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$`, id, "a UUID stays a UUID")
