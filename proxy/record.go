@@ -246,7 +246,7 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 	if err != nil && r.err == nil {
 		r.err = err
 	}
-	if res.StatusCode == http.StatusOK && rep.Errors() == 0 {
+	if withheld == nil && res.StatusCode == http.StatusOK && rep.Errors() == 0 {
 		if err := r.writeFixture(api, []byte(text)); err != nil && r.err == nil {
 			r.err = err
 		}
