@@ -156,7 +156,7 @@ func TestBrokenResponses(t *testing.T) {
 		// Esri: transport.
 		{name: "esri HTTP 500", api: specs.Esri, status: 500, body: []byte(`<html>Server Error</html>`),
 			want: []want{errAt(contract.RuleStatusUndocumented, "status")}},
-		{name: "esri f=json answered as HTML", api: specs.Esri, req: esriReq("f=json&taskGroupJobId=A&taskOperationId=B"), header: http.Header{"Content-Type": {"text/html"}}, body: esri,
+		{name: "esri f=json answered as HTML", api: specs.Esri, req: esriReq("f=json&taskGroupJobId=A&taskOperationId=F6208AD7-D10C-4E1C-AB8A-6CA429AD559C"), header: http.Header{"Content-Type": {"text/html"}}, body: esri,
 			want: []want{errAt(contract.RuleContentType, "header/Content-Type")}},
 		{name: "esri f=html answered as JSON", api: specs.Esri, req: esriReq("f=html"), header: jsonHeader, body: esri,
 			want: []want{errAt(contract.RuleContentType, "header/Content-Type")}},

@@ -6,11 +6,14 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/taskmock/taskmock/internal/jsonlimit"
 )
 
-// maxFastDepth bounds the nesting the fast decoder accepts. Deeper bodies go
-// to encoding/json, whose own limit (10000) and error message then apply.
-const maxFastDepth = 1000
+// maxFastDepth bounds the nesting the fast decoder accepts: the depth that
+// jsonlimit allows any walker of outside JSON. A deeper body is declined, and
+// decode then reports it too deep without asking encoding/json.
+const maxFastDepth = jsonlimit.DefaultMaxDepth
 
 // fastDecoder parses one JSON text into the tree encoding/json builds when it
 // decodes into an any with UseNumber: map[string]any, []any, string,

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/taskmock/taskmock/internal/jsonlimit"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -47,13 +48,52 @@ type LoadOptions struct {
 	// between calls of fn, and should return quickly: it is meant for a
 	// progress display.
 	OnProgress func(source string, read, total int64)
+	// MaxBody is the largest body held in memory: a JSON body, a raw HTTP
+	// response, the response body of a HAR entry. A larger one is a
+	// *LoadError wrapping a *BodyTooLargeError, read no further; in a HAR,
+	// the entry is handed to OnError (when set) and the next entry is read.
+	// 0 means DefaultMaxBody.
+	MaxBody int64
+}
+
+// DefaultMaxBody is LoadOptions.MaxBody when not set: the size bound
+// jsonlimit puts on outside JSON.
+const DefaultMaxBody = jsonlimit.DefaultMaxBytes
+
+// BodyTooLargeError is a body over LoadOptions.MaxBody.
+type BodyTooLargeError struct {
+	// Size is the size of the body in bytes, or -1 when it is only known
+	// to be over Limit (a stream, read up to the limit).
+	Size int64
+	// Limit is LoadOptions.MaxBody.
+	Limit int64
+	// Recorded says that Size is of the body as a HAR records it
+	// (response.content.text, escaped or base64), not yet decoded.
+	Recorded bool
+}
+
+// Error says how large the body is and what the limit is: "body of
+// 536870912 bytes (512.0 MiB) is over the limit of 64 MiB".
+func (e *BodyTooLargeError) Error() string {
+	switch {
+	case e.Size < 0:
+		return fmt.Sprintf("body larger than the limit of %s (not read further)", jsonlimit.Size(e.Limit))
+	case e.Recorded:
+		return fmt.Sprintf("response body of %s as recorded (response.content.text) is over the limit of %s", byteSize(e.Size), jsonlimit.Size(e.Limit))
+	}
+	return fmt.Sprintf("body of %s is over the limit of %s", byteSize(e.Size), jsonlimit.Size(e.Limit))
 }
 
 // LoadStats counts what a load saw.
 type LoadStats struct {
 	Files   int // files (or streams) read
 	Items   int // exchanges handed to fn
-	Skipped int // HAR entries of other hosts, paths, methods or APIs, and entries without a response
+	Skipped int // HAR entries of other hosts, paths, methods or APIs, entries without a response, and NotRecorded
+	// NotRecorded counts the HAR entries of the APIs skipped because their
+	// response body was not saved ("body not recorded": content.size > 0 and
+	// no content.text, as browsers export a HAR without content). They are
+	// counted in Skipped too.
+	NotRecorded int
 }
 
 // LoadError is input that cannot be read or parsed. Its message is one line:
@@ -75,16 +115,12 @@ func (e *LoadError) Error() string {
 // Unwrap returns the underlying error.
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// maxStreamBody is the most ReadStream holds in memory for a JSON body or a
-// raw HTTP response.
-const maxStreamBody = 64 << 20
-
 // loadPeekSize is the buffer used to tell the kind of an input from its
 // first bytes.
 const loadPeekSize = 64 << 10
 
 var (
-	errLoadTooLarge = fmt.Errorf("input is larger than %d MiB; save it to a file and pass its path", maxStreamBody>>20)
+	errLoadTooLarge = errors.New("over the body limit")
 	errLoadBOM      = errors.New("invalid JSON (starts with a UTF-8 byte order mark; save it as UTF-8 without BOM)")
 )
 
@@ -114,8 +150,9 @@ type loader struct {
 	opts   LoadOptions
 	fn     func(Item) error
 	stats  LoadStats
-	limit  int64 // most bytes held in memory for a body or raw response; 0 = no limit
+	limit  int64 // most bytes held in memory for a body or raw response (MaxBody)
 	isFile bool  // the inputs are files (for the wording of messages)
+	lim    *harLimiter
 }
 
 // Walk loads path — a JSON body file, a HAR file, a raw HTTP response, or a
@@ -166,9 +203,8 @@ func ReadStream(name string, r io.Reader, opts LoadOptions, fn func(Item) error)
 	if err != nil {
 		return LoadStats{}, err
 	}
-	l.limit = maxStreamBody
 	l.stats.Files++
-	err = l.read(name, l.counted(name, r, -1), loadByContent)
+	err = l.read(name, l.counted(name, r, -1), loadByContent, -1)
 	return l.stats, err
 }
 
@@ -183,7 +219,10 @@ func newLoader(opts LoadOptions, fn func(Item) error) (*loader, error) {
 	if fn == nil {
 		fn = func(Item) error { return nil }
 	}
-	return &loader{opts: opts, fn: fn}, nil
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	return &loader{opts: opts, fn: fn, limit: opts.MaxBody}, nil
 }
 
 // walkDir loads the .json and .har files under dir, in lexical order.
@@ -199,7 +238,9 @@ func (l *loader) walkDir(dir string) error {
 			if strings.HasPrefix(e.Name(), ".") {
 				continue // .git, .vscode and the like hold no recordings
 			}
-			if err := l.walkDir(p); err != nil {
+			// A subdirectory that cannot be read is a failed input like a
+			// file: handed to OnError, and the walk goes on.
+			if err := l.fileFailed(l.walkDir(p)); err != nil {
 				return err
 			}
 		case !loadWanted(e.Name()):
@@ -259,7 +300,7 @@ func (l *loader) loadFile(path string) error {
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		total = fi.Size()
 	}
-	return l.read(path, l.counted(path, f, total), kind)
+	return l.read(path, l.counted(path, f, total), kind, total)
 }
 
 // loadProgressStep is how many bytes a loadCounter lets pass between two
@@ -309,32 +350,40 @@ func loadPathError(path string, err error) error {
 
 // read loads one input: it tells its kind from the first bytes and hands
 // each exchange to l.fn.
-func (l *loader) read(src string, r io.Reader, kind loadKind) error {
+func (l *loader) read(src string, r io.Reader, kind loadKind, total int64) error {
 	br := bufio.NewReaderSize(r, loadPeekSize)
 	head, err := loadPeekHead(br)
 	if err != nil {
 		return &LoadError{Source: src, Err: fmt.Errorf("read: %w", err)}
+	}
+	if total > l.limit && !loadStartsHAR(br) {
+		// Over the limit, and not a HAR (whose first member is "log", as
+		// every HAR writer puts it), which would be read entry by entry:
+		// not read at all.
+		return &LoadError{Source: src, Err: &BodyTooLargeError{Size: total, Limit: l.limit}}
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte(loadBOM)):
 		if kind == loadHAR {
 			return &LoadError{Source: src, Err: errLoadBOM}
 		}
-		return l.body(src, br, nil)
+		return l.body(src, br, nil, total)
 	case kind == loadByContent && bytes.HasPrefix(head, []byte(loadHTTPPrefix)):
-		data, err := l.readAll(br, nil)
+		data, err := l.readAll(br, nil, total)
 		if err != nil {
-			return &LoadError{Source: src, Err: err}
+			return &LoadError{Source: src, Err: l.tooLarge(err, total)}
 		}
 		return l.raw(src, data)
 	case kind == loadByContent && (len(head) == 0 || head[0] != '{'):
-		return l.body(src, br, nil)
+		return l.body(src, br, nil, total)
 	}
 
 	// A JSON object, or a file that must be a HAR: look for a top-level "log".
 	rec := &loadRecorder{r: br, keep: kind == loadByContent, limit: l.limit}
-	dec := json.NewDecoder(rec)
+	l.lim = newHARLimiter(rec, l.limit+l.limit/2)
+	dec := json.NewDecoder(l.lim)
 	found, object, err := harFindLog(dec, rec.keep)
+	l.lim.release(dec.InputOffset())
 	if found {
 		rec.keep, rec.kept = false, nil
 		return l.har(src, dec, rec)
@@ -351,10 +400,41 @@ func (l *loader) read(src string, r io.Reader, kind loadKind) error {
 		return &LoadError{Source: src, Err: errors.New("not a HAR 1.2 file: missing log")}
 	}
 	if errors.Is(err, errLoadTooLarge) {
-		return &LoadError{Source: src, Err: errLoadTooLarge}
+		return &LoadError{Source: src, Err: l.tooLarge(err, total)}
 	}
 	// Not a HAR: a body, read in full with the bytes already seen.
-	return l.body(src, br, rec.kept)
+	return l.body(src, br, rec.kept, total)
+}
+
+// tooLarge turns errLoadTooLarge into a *BodyTooLargeError for a body of
+// total bytes (-1: unknown); other errors are returned as they are.
+func (l *loader) tooLarge(err error, total int64) error {
+	if errors.Is(err, errLoadTooLarge) {
+		if total <= l.limit {
+			total = -1 // the input grew while it was read
+		}
+		return &BodyTooLargeError{Size: total, Limit: l.limit}
+	}
+	return err
+}
+
+// loadStartsHAR tells from the bytes br holds whether the input is a JSON
+// object whose first member is "log".
+func loadStartsHAR(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Size())
+	i := 0
+	skip := func() {
+		for i < len(b) && loadIsSpace(b[i]) {
+			i++
+		}
+	}
+	skip()
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i++
+	skip()
+	return bytes.HasPrefix(b[i:], []byte(`"log"`))
 }
 
 // loadPeekHead returns the first bytes of br from its first non-whitespace
@@ -379,10 +459,10 @@ func loadPeekHead(br *bufio.Reader) ([]byte, error) {
 
 // body reads a JSON body in full (prefix is what was already read of it)
 // and hands it on as one exchange.
-func (l *loader) body(src string, r io.Reader, prefix []byte) error {
-	data, err := l.readAll(r, prefix)
+func (l *loader) body(src string, r io.Reader, prefix []byte, total int64) error {
+	data, err := l.readAll(r, prefix, total)
 	if err != nil {
-		return &LoadError{Source: src, Err: err}
+		return &LoadError{Source: src, Err: l.tooLarge(err, total)}
 	}
 	if err := loadCheckJSON(data, l.isFile); err != nil {
 		return &LoadError{Source: src, Err: err}
@@ -414,19 +494,24 @@ func (l *loader) emit(it Item) error {
 	return l.fn(it)
 }
 
-// readAll returns prefix followed by the rest of r, within l.limit.
-func (l *loader) readAll(r io.Reader, prefix []byte) ([]byte, error) {
-	if l.limit > 0 {
-		if int64(len(prefix)) > l.limit {
-			return nil, errLoadTooLarge
-		}
-		r = io.LimitReader(r, l.limit-int64(len(prefix))+1)
+// readAll returns prefix followed by the rest of r, within l.limit. total
+// is the size of the whole input when known (else -1): the buffer is then
+// made once, at its size.
+func (l *loader) readAll(r io.Reader, prefix []byte, total int64) ([]byte, error) {
+	if int64(len(prefix)) > l.limit {
+		return nil, errLoadTooLarge
 	}
-	buf := bytes.NewBuffer(prefix)
+	r = io.LimitReader(r, l.limit-int64(len(prefix))+1)
+	size := int64(bytes.MinRead)
+	if total > int64(len(prefix)) && total <= l.limit {
+		size = total + 1 // room to see the end of input
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, max(size, int64(len(prefix)))))
+	buf.Write(prefix)
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	if l.limit > 0 && int64(buf.Len()) > l.limit {
+	if int64(buf.Len()) > l.limit {
 		return nil, errLoadTooLarge
 	}
 	return buf.Bytes(), nil

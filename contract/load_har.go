@@ -48,6 +48,19 @@ type harResponse struct {
 type harContent struct {
 	Text     *string `json:"text"`
 	Encoding string  `json:"encoding"`
+	Size     harSize `json:"size"`
+}
+
+// harSize is content.size: the length of the response body in bytes. A
+// value that is not a number is taken as unknown (0), as HAR readers do.
+type harSize float64
+
+func (s *harSize) UnmarshalJSON(b []byte) error {
+	var f float64
+	if json.Unmarshal(b, &f) == nil {
+		*s = harSize(f)
+	}
+	return nil
 }
 
 // harStatus is a response status as HAR writers put it: an integer, 0 for a
@@ -162,7 +175,7 @@ func (l *loader) har(src string, dec *json.Decoder, rec *loadRecorder) error {
 	if _, err := dec.Token(); err != nil {
 		return fail(err)
 	}
-	at, err := loadTrailing(dec, rec)
+	at, err := loadTrailing(dec, l.lim)
 	if err != nil {
 		return fail(err)
 	}
@@ -189,6 +202,14 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 			return &LoadError{Source: name, Err: loadStreamError(dec, rec, loadNoEOF(err))}
 		}
 		ex, ok, err := l.harExchange(&e)
+		l.lim.release(dec.InputOffset()) // the long strings of this entry
+		if _, tooLarge := errors.AsType[*BodyTooLargeError](err); tooLarge {
+			// The entry is not checked; the next one is read.
+			if err := l.fileFailed(&LoadError{Source: name, Err: err}); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return &LoadError{Source: name, Err: err}
 		}
@@ -207,28 +228,57 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 }
 
 // harExchange turns an entry into an exchange; ok is false for an entry
-// that is not one of the APIs' operations (or not of opts.API), or that got
-// no response.
+// that is not one of the APIs' operations (or not of opts.API), that got
+// no response, or whose body was not recorded (counted as NotRecorded). A
+// response body over MaxBody is a *BodyTooLargeError.
 func (l *loader) harExchange(e *harEntry) (ex Exchange, ok bool, err error) {
 	if e.Response.Status == 0 {
 		return Exchange{}, false, nil
 	}
-	api, ok := APIForRequest(e.Request.Method, e.Request.URL)
+	// Strings longer than harLongString were kept aside by the limiter:
+	// those of the request's route first, the rest once the entry is
+	// known to be of the APIs.
+	method, err1 := l.lim.text(e.Request.Method)
+	rawURL, err2 := l.lim.text(e.Request.URL)
+	if err1 != nil || err2 != nil {
+		return Exchange{}, false, nil // no route is that long
+	}
+	api, ok := APIForRequest(method, rawURL)
 	if !ok || (l.opts.API != "" && api != l.opts.API) {
 		return Exchange{}, false, nil
 	}
+	if harNotRecorded(e) {
+		l.stats.NotRecorded++
+		return Exchange{}, false, nil
+	}
+	if err := l.harResolve(e); err != nil {
+		return Exchange{}, false, err
+	}
+	e.Request.Method, e.Request.URL = method, rawURL
 	var body []byte
 	if t := e.Response.Content.Text; t != nil {
+		raw, err := l.lim.bytes(*t, l.lim.blobOf(*t))
+		if cut, ok := errors.AsType[*errHARCut](err); ok {
+			return Exchange{}, false, &BodyTooLargeError{Size: cut.size, Limit: l.limit, Recorded: true}
+		}
+		if err != nil {
+			return Exchange{}, false, fmt.Errorf("response.content.text: %v", err)
+		}
 		switch enc := e.Response.Content.Encoding; {
 		case enc == "":
-			body = []byte(*t)
+			body = raw
 		case strings.EqualFold(enc, "base64"):
-			body, err = base64.StdEncoding.DecodeString(*t)
+			body = make([]byte, base64.StdEncoding.DecodedLen(len(raw)))
+			n, err := base64.StdEncoding.Decode(body, raw)
 			if err != nil {
 				return Exchange{}, false, fmt.Errorf("response.content.text is not valid base64 (%v)", err)
 			}
+			body = body[:n]
 		default:
 			return Exchange{}, false, fmt.Errorf("response.content.encoding %q is not supported (want base64 or none)", loadClip(enc, 20))
+		}
+		if int64(len(body)) > l.limit {
+			return Exchange{}, false, &BodyTooLargeError{Size: int64(len(body)), Limit: l.limit}
 		}
 	}
 	return Exchange{
@@ -243,6 +293,60 @@ func (l *loader) harExchange(e *harEntry) (ex Exchange, ok bool, err error) {
 		Header: harHeader(e.Response.Headers),
 		Body:   body,
 	}, true, nil
+}
+
+// harResolve puts back the long strings of the request and response
+// members the loader reads (all but response.content.text); one over the
+// limit is an error naming the member.
+func (l *loader) harResolve(e *harEntry) error {
+	resolve := func(member string, s *string) error {
+		v, err := l.lim.text(*s)
+		if err != nil {
+			return fmt.Errorf("%s: %v", member, err)
+		}
+		*s = v
+		return nil
+	}
+	pairs := func(member string, ps []harNameValue) error {
+		for i := range ps {
+			if err := resolve(member+".name", &ps[i].Name); err != nil {
+				return err
+			}
+			if err := resolve(member+".value", &ps[i].Value); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := pairs("request.headers", e.Request.Headers); err != nil {
+		return err
+	}
+	if err := pairs("response.headers", e.Response.Headers); err != nil {
+		return err
+	}
+	if err := resolve("response.content.encoding", &e.Response.Content.Encoding); err != nil {
+		return err
+	}
+	if pd := e.Request.PostData; pd != nil {
+		if err := resolve("request.postData.mimeType", &pd.MimeType); err != nil {
+			return err
+		}
+		if err := resolve("request.postData.text", &pd.Text); err != nil {
+			return err
+		}
+		if err := pairs("request.postData.params", pd.Params); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// harNotRecorded tells whether an entry's response body was not saved:
+// browsers export a HAR "without content" with content.size > 0 and no
+// content.text (or an empty one). Such an entry cannot be checked.
+func harNotRecorded(e *harEntry) bool {
+	c := e.Response.Content
+	return c.Size > 0 && (c.Text == nil || *c.Text == "")
 }
 
 // harHeader builds a header from HAR name/value pairs, with canonical names.
@@ -334,9 +438,9 @@ func loadNoEOF(err error) error {
 
 // loadTrailing returns the 1-based offset of the first non-whitespace byte
 // after the value dec has just read, or 0 when there is none.
-func loadTrailing(dec *json.Decoder, rec *loadRecorder) (int64, error) {
+func loadTrailing(dec *json.Decoder, rest io.Reader) (int64, error) {
 	at := dec.InputOffset()
-	r := io.MultiReader(dec.Buffered(), rec)
+	r := io.MultiReader(dec.Buffered(), rest)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := r.Read(buf)

@@ -194,10 +194,10 @@ func TestWalkDirectory(t *testing.T) {
 		{filepath.Join(dir, "a-esri-error.json"), specs.Esri, 0, true},
 		{filepath.Join(dir, "b", "c-oracle.JSON"), specs.Oracle, 0, true},
 		{filepath.Join(dir, "b", "d", "e.har") + "#2", specs.Oracle, 200, true},
-		{filepath.Join(dir, "b", "d", "e.har") + "#3", specs.Oracle, 200, false}, // content.text not saved
+		// #3: content.size 2761 and no content.text: body not recorded, skipped.
 		{filepath.Join(dir, "b.json"), specs.Esri, 0, true},
 	}, all)
-	assert.Equal(t, contract.LoadStats{Files: 4, Items: 5, Skipped: 1}, stats)
+	assert.Equal(t, contract.LoadStats{Files: 4, Items: 4, Skipped: 2, NotRecorded: 1}, stats)
 
 	t.Run("stable", func(t *testing.T) {
 		again, _, err := loadAll(t, dir, contract.LoadOptions{})
@@ -319,9 +319,9 @@ func TestLoadErrors(t *testing.T) {
 		{name: "raw HTTP with an undetectable body", stdin: []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n\r\n<html></html>"),
 			want: "-: cannot tell which API this body belongs to; pass --api esri or --api oracle"},
 		{name: "oversized stdin", stdin: append([]byte(`{"task": "`), bytes.Repeat([]byte("x"), 64<<20)...),
-			want: "-: input is larger than 64 MiB; save it to a file and pass its path"},
+			want: "-: body larger than the limit of 64 MiB (not read further)"},
 		{name: "oversized raw stdin", stdin: append([]byte("HTTP/1.1 200 OK\r\n\r\n"), bytes.Repeat([]byte(" "), 64<<20)...),
-			want: "-: input is larger than 64 MiB; save it to a file and pass its path"},
+			want: "-: body larger than the limit of 64 MiB (not read further)"},
 		{name: "a source name with a line break stays on one line", stdin: nil, path: writeTemp(t, "two\nlines.json", `{}`),
 			want: "two lines.json: cannot tell which API this body belongs to; pass --api esri or --api oracle"},
 	}
@@ -493,12 +493,27 @@ func TestLoadHARVariants(t *testing.T) {
 	body := `{"state": "ASSIGNED"}`
 	b64 := base64.StdEncoding.EncodeToString([]byte(body))
 	tests := []struct {
-		name    string
-		input   []byte
-		items   int
-		skipped int
-		check   func(t *testing.T, items []contract.Item)
+		name        string
+		input       []byte
+		items       int
+		skipped     int
+		notRecorded int
+		check       func(t *testing.T, items []contract.Item)
 	}{
+		{
+			name: "body not recorded: content.size without content.text, or with an empty one",
+			input: harOf(
+				`{"request": {"method": "GET", "url": "`+oracleURL+`"}, "response": {"status": 200, "content": {"size": 2761, "mimeType": "application/json"}}}`,
+				`{"request": {"method": "GET", "url": "`+oracleURL+`"}, "response": {"status": 200, "content": {"size": 12, "text": ""}}}`,
+				`{"request": {"method": "GET", "url": "https://example.com/other"}, "response": {"status": 200, "content": {"size": 12}}}`,
+				`{"request": {"method": "GET", "url": "`+oracleURL+`"}, "response": {"status": 200, "content": {"size": "n/a", "text": ""}}}`,
+			),
+			items: 1, skipped: 3, notRecorded: 2,
+			check: func(t *testing.T, items []contract.Item) {
+				assert.Equal(t, "h.har#4", items[0].Source) // size unknown: an empty body, checked
+				assert.Empty(t, items[0].Exchange.Body)
+			},
+		},
 		{
 			name: "version after entries, other members anywhere",
 			input: []byte(`{"x": [1, {"y": null}], "log": {"pages": [{"id": "p"}], "entries": [
@@ -561,6 +576,7 @@ func TestLoadHARVariants(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.items, stats.Items)
 			assert.Equal(t, tt.skipped, stats.Skipped)
+			assert.Equal(t, tt.notRecorded, stats.NotRecorded)
 			require.Len(t, items, tt.items)
 			if tt.check != nil {
 				tt.check(t, items)
@@ -697,7 +713,7 @@ func ExampleWalk() {
 	// testdata/load/seeds.har#2 esri POST 200
 	// testdata/load/seeds.har#4 oracle GET 200
 	// testdata/load/seeds.har#5 oracle GET 200
-	// {Files:1 Items:3 Skipped:2} <nil>
+	// {Files:1 Items:3 Skipped:2 NotRecorded:0} <nil>
 }
 
 func TestWalkOnErrorGoesOn(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
+	"github.com/taskmock/taskmock/internal/jsonlimit"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -178,9 +179,11 @@ func mergeShape(sh *shape, s *base.Schema, depth int) {
 
 // undeclared appends a violation for every property of data that the shape
 // does not declare, at any depth. path holds the reference tokens of data;
-// the JSON Pointer is built only for a property to report.
+// the JSON Pointer is built only for a property to report. It follows the
+// shape, so it recurses no deeper than the schema (buildShape stops at 32
+// levels), and never deeper than jsonlimit.DefaultMaxDepth whatever data is.
 func (sh *shape) undeclared(data any, path []string, add func(ptr, name string)) {
-	if sh == nil || sh.open {
+	if sh == nil || sh.open || len(path) >= jsonlimit.DefaultMaxDepth {
 		return
 	}
 	switch v := data.(type) {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/taskmock/taskmock/specs"
 )
 
 // The semantic checks: cross-field rules beyond JSON Schema, read from the
@@ -239,4 +241,87 @@ func (c *check) oracleSelfLink(task map[string]any) {
 // endsWithSegment reports whether path ends with "/" + seg.
 func endsWithSegment(path, seg string) bool {
 	return len(path) > len(seg) && path[len(path)-len(seg)-1] == '/' && strings.HasSuffix(path, seg)
+}
+
+// The member that names a task in each API's body.
+const (
+	esriIdentity   = "taskOperationId" // of the task object, what getTask is asked for
+	oracleIdentity = "id"
+)
+
+// oracleTaskPath is the path of the Oracle operation up to the task id.
+const oracleTaskPath = "/process/api/v1/tasks/"
+
+// taskIdentity checks that task names itself (task-identity: its identity
+// member is a non-empty string), and, when the request is known, that it is
+// the task the request asked for (task-mismatch). at is the JSON Pointer of
+// task with a trailing slash. What the schema has already reported at that
+// place (a required member missing, a wrong type) is not reported again.
+func (c *check) taskIdentity(task map[string]any, at, member string) {
+	ptr := at + escapePointer(member)
+	v, present := task[member]
+	s, isStr := v.(string)
+	switch {
+	case c.hasBodyError(ptr):
+	case !present:
+		c.addBody(SeverityError, RuleTaskIdentity, ptr, "expected the task's %s, found none: the body is not a task", member)
+	case !isStr:
+		c.addBody(SeverityError, RuleTaskIdentity, ptr, "expected the task's %s as a string, found %s", member, describe(v))
+	case strings.TrimSpace(s) == "":
+		c.addBody(SeverityError, RuleTaskIdentity, ptr, "expected the task's %s, found %q: the body names no task", member, s)
+	default:
+		asked, known := c.askedTask()
+		if known && !sameTask(c.m.api.Name == specs.Esri, asked, s) {
+			c.addBody(SeverityError, RuleTaskMismatch, ptr, "expected the task asked for, %s %q, found %q", member, truncate(asked, 60), truncate(s, 60))
+		}
+	}
+}
+
+// hasBodyError reports whether a body violation of severity error is
+// already at ptr.
+func (c *check) hasBodyError(ptr string) bool {
+	for _, v := range c.body {
+		if v.Location == ptr && v.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// askedTask returns the identity of the task the request asked for: the
+// taskOperationId parameter (query or form) for Esri, the last segment of
+// the path /process/api/v1/tasks/{id} (unescaped) for Oracle. known is
+// false when there is no request, or it does not name a task.
+func (c *check) askedTask() (id string, known bool) {
+	if c.ex.Request == nil {
+		return "", false
+	}
+	if c.m.api.Name == specs.Esri {
+		id, known = c.param(esriIdentity)
+		return id, known && strings.TrimSpace(id) != ""
+	}
+	path := loadURLPath(c.ex.Request.URL)
+	i := strings.LastIndex(path, oracleTaskPath)
+	if i < 0 {
+		return "", false
+	}
+	rest := strings.TrimSuffix(path[i+len(oracleTaskPath):], "/")
+	if rest == "" || strings.Contains(rest, "/") {
+		return "", false
+	}
+	if u, err := url.PathUnescape(rest); err == nil {
+		rest = u
+	}
+	return rest, true
+}
+
+// sameTask tells whether the task found is the one asked for: GUIDs (Esri)
+// compare in any letter case, with or without braces; other ids compare
+// byte for byte.
+func sameTask(guids bool, asked, found string) bool {
+	asked, found = strings.TrimSpace(asked), strings.TrimSpace(found)
+	if guids && IsGUID(asked) && IsGUID(found) {
+		return strings.EqualFold(strings.Trim(asked, "{}"), strings.Trim(found, "{}"))
+	}
+	return asked == found
 }

@@ -28,6 +28,11 @@ const (
 	RuleContentType        Rule = "content-type"        // Content-Type does not fit the operation or the requested format
 	RuleBodyNotJSON        Rule = "body-not-json"       // a JSON body was expected and could not be parsed
 	RuleErrorResponse      Rule = "error-response"      // the server answered with an error (Esri error envelope, Oracle 4xx/5xx)
+	RuleBodyTooDeep        Rule = "body-too-deep"       // JSON nested deeper than jsonlimit allows; not walked
+
+	// Identity rules: the body is a task, and the task asked for.
+	RuleTaskIdentity Rule = "task-identity" // the task's id (Oracle) or taskOperationId (Esri) is missing, empty or not a string
+	RuleTaskMismatch Rule = "task-mismatch" // the task's id or taskOperationId is not the one the request asked for
 
 	// Schema rules: the body against the document's schema.
 	RuleSchemaType     Rule = "schema-type"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pb33f/libopenapi-validator/config"
 
+	"github.com/taskmock/taskmock/internal/jsonlimit"
 	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
@@ -161,11 +162,31 @@ func exchangeSecrets(ex *Exchange) *secrets.Set {
 // value is an error. The fast decoder handles the bodies it is sure of, with
 // its maps and slices lent by a when a is not nil (see treeArena);
 // encoding/json handles the rest and words every error.
+//
+// No body nested deeper than jsonlimit.DefaultMaxDepth is decoded: the fast
+// decoder declines it, and jsonlimit.Check then returns its *jsonlimit.Error
+// (errors.Is jsonlimit.ErrTooDeep) before encoding/json is asked. So neither
+// decoder, nor any walker of the tree (the schema, shape.undeclared, the
+// semantic rules), recurses deeper than that, whatever the input.
 func decode(body []byte, a *treeArena) (any, error) {
 	if v, ok := fastDecode(body, a); ok {
 		return v, nil
 	}
+	if err := jsonlimit.Check(body, jsonlimit.Limits{MaxBytes: -1}); err != nil {
+		return nil, err
+	}
 	return decodeStd(body)
+}
+
+// decodeFailed adds the violation of a body that could not be decoded: too
+// deep to walk (body-too-deep, an error), or not JSON (body-not-json, of
+// severity sev). expected says what was expected, such as "a JSON object".
+func (c *check) decodeFailed(err error, sev Severity, expected string) {
+	if errors.Is(err, jsonlimit.ErrTooDeep) {
+		c.add(SeverityError, RuleBodyTooDeep, "body", "expected %s, found %v: not checked further", expected, err)
+		return
+	}
+	c.add(sev, RuleBodyNotJSON, "body", "expected %s, found %v", expected, err)
 }
 
 // decode decodes a body of the exchange. The tree lives until Validate
@@ -315,7 +336,7 @@ func (c *check) esri() {
 
 	data, err := c.decode(body)
 	if err != nil {
-		c.add(SeverityError, RuleBodyNotJSON, "body", "expected a JSON object, found %v", err)
+		c.decodeFailed(err, SeverityError, "a JSON object")
 		return
 	}
 	obj, isObj := data.(map[string]any)
@@ -328,6 +349,9 @@ func (c *check) esri() {
 	}
 	c.schema(esriSuccessSchema, data, SeverityError)
 	if isObj {
+		if task, ok := obj["task"].(map[string]any); ok {
+			c.taskIdentity(task, "/task/", esriIdentity)
+		}
 		c.esriSemantics(obj)
 	}
 }
@@ -419,11 +443,12 @@ func (c *check) oracle(status int) {
 	}
 	data, err := c.decode(body)
 	if err != nil {
-		c.add(SeverityError, RuleBodyNotJSON, "body", "expected a JSON Task object, found %v", err)
+		c.decodeFailed(err, SeverityError, "a JSON Task object")
 		return
 	}
 	c.schema(oracleTaskSchema, data, SeverityError)
 	if obj, ok := data.(map[string]any); ok {
+		c.taskIdentity(obj, "/", oracleIdentity)
 		c.oracleSemantics(obj)
 	}
 }
@@ -439,7 +464,7 @@ func (c *check) oracleError(status int, mt string, hasHeader bool) {
 		}
 		data, err := c.decode(c.ex.Body)
 		if err != nil {
-			c.add(SeverityWarning, RuleBodyNotJSON, "body", "expected a JSON error body, found %v", err)
+			c.decodeFailed(err, SeverityWarning, "a JSON error body")
 		} else {
 			c.schema(oracleErrorSchema, data, SeverityWarning)
 			if obj, ok := data.(map[string]any); ok {
