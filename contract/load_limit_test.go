@@ -221,4 +221,3 @@ func deepDir(t *testing.T, dir string) string {
 	root.Close()
 	return path
 }
-
