@@ -380,10 +380,15 @@ func (l *loader) read(src string, r io.Reader, kind loadKind, total int64) error
 
 	// A JSON object, or a file that must be a HAR: look for a top-level "log".
 	rec := &loadRecorder{r: br, keep: kind == loadByContent, limit: l.limit}
-	l.lim = newHARLimiter(rec, l.limit+l.limit/2)
+	l.lim = newHARLimiter(rec, l.limit)
+	// While rec keeps the bytes, a long string before "log" is not kept
+	// again; a long string can only start being kept after "log" is read
+	// (it needs more than one chunk of input beyond where it starts).
+	l.lim.measureOnly = rec.keep
 	dec := json.NewDecoder(l.lim)
 	found, object, err := harFindLog(dec, rec.keep)
 	l.lim.release(dec.InputOffset())
+	l.lim.measureOnly = false
 	if found {
 		rec.keep, rec.kept = false, nil
 		return l.har(src, dec, rec)

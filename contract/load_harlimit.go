@@ -24,13 +24,17 @@ const harBlobPrefix = "\x00taskmock-blob-"
 
 // harBlob is a long string taken out of the stream: its bytes as written
 // (escapes included, quotes excluded), unless it was longer than the limit,
-// then only its length.
+// then only its length. The bytes are kept in chunks of harBlobChunk, so
+// that keeping a long string neither copies it nor leaves garbage behind.
 type harBlob struct {
-	raw  []byte
-	size int64 // bytes as written
-	cut  bool  // over the limit: raw was let go
-	at   int64 // the offset of its placeholder in the limiter's output
+	chunks [][]byte
+	size   int64 // bytes as written
+	cut    bool  // over the limit: the chunks were let go
+	at     int64 // the offset of its placeholder in the limiter's output
 }
+
+// harBlobChunk is the size of the chunks of a harBlob.
+const harBlobChunk = 1 << 20
 
 // harLimiter sits between a HAR and its json.Decoder so that no string of
 // the document is held whole by the decoder: a string longer than
@@ -62,6 +66,10 @@ type harLimiter struct {
 	blobs map[int]*harBlob
 	next  int
 	held  int64 // bytes of the kept strings
+	// measureOnly makes long strings measured, not kept: set while the
+	// caller keeps the input's bytes itself (looking for "log" in what may
+	// be a body), so that a long string is not held twice.
+	measureOnly bool
 }
 
 func newHARLimiter(r io.Reader, limit int64) *harLimiter {
@@ -165,7 +173,7 @@ func (h *harLimiter) keep(b []byte) {
 			h.pending = append(h.pending, b...)
 			return
 		}
-		h.blob = &harBlob{}
+		h.blob = &harBlob{cut: h.measureOnly}
 		h.keepBlob(h.pending)
 		h.pending = h.pending[:0]
 	}
@@ -179,12 +187,20 @@ func (h *harLimiter) keepBlob(b []byte) {
 		return
 	}
 	if h.held+int64(len(b)) > h.limit {
-		h.held -= int64(len(bl.raw))
-		bl.raw, bl.cut = nil, true
+		h.held -= bl.size - int64(len(b))
+		bl.chunks, bl.cut = nil, true
 		return
 	}
-	bl.raw = append(bl.raw, b...)
 	h.held += int64(len(b))
+	for len(b) > 0 {
+		if n := len(bl.chunks); n == 0 || len(bl.chunks[n-1]) == cap(bl.chunks[n-1]) {
+			bl.chunks = append(bl.chunks, make([]byte, 0, harBlobChunk))
+		}
+		last := &bl.chunks[len(bl.chunks)-1]
+		k := min(len(b), cap(*last)-len(*last))
+		*last = append(*last, b[:k]...)
+		b = b[k:]
+	}
 }
 
 // blobOf returns the long string a decoded value stands for, or nil.
@@ -226,7 +242,11 @@ func (h *harLimiter) bytes(s string, b *harBlob) ([]byte, error) {
 	if b.cut {
 		return nil, &errHARCut{size: b.size, limit: h.limit}
 	}
-	return unquoteJSON(b.raw)
+	raw := make([]byte, 0, b.size)
+	for _, c := range b.chunks {
+		raw = append(raw, c...)
+	}
+	return unquoteJSON(raw)
 }
 
 // release lets go of the long strings whose placeholders the decoder has
@@ -234,19 +254,27 @@ func (h *harLimiter) bytes(s string, b *harBlob) ([]byte, error) {
 func (h *harLimiter) release(at int64) {
 	for id, b := range h.blobs {
 		if b.at < at {
-			h.held -= int64(len(b.raw))
+			if !b.cut {
+				h.held -= b.size
+			}
 			delete(h.blobs, id)
 		}
 	}
 }
 
 // unquoteJSON decodes the inside of a JSON string as written, the way
-// encoding/json does: a lone surrogate and invalid UTF-8 become U+FFFD.
+// encoding/json does: a lone surrogate and invalid UTF-8 become U+FFFD. It
+// decodes in place, over raw, when raw is valid UTF-8: every escape is then
+// at least as long as what it stands for.
 func unquoteJSON(raw []byte) ([]byte, error) {
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+	valid := utf8.Valid(raw)
+	if valid && bytes.IndexByte(raw, '\\') < 0 {
 		return raw, nil
 	}
-	out := make([]byte, 0, len(raw))
+	out := raw[:0]
+	if !valid {
+		out = make([]byte, 0, len(raw))
+	}
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		switch {

@@ -28,6 +28,10 @@ func FuzzValidate(f *testing.F) {
 	f.Add(true, 200, "", "", []byte(`{"state":"ASSIGNED","substate":"EXPIRED","reason":{"action":"CLAIM"},"links":[{"rel":"self","href":"%%"}],"id":"x"}`))
 	f.Add(false, 200, "application/json", "f=json&token=abc%2Fdef", []byte(`{"error":{"code":498,"message":"Invalid token abc\/def","details":[]}}`))
 	f.Add(true, 200, "application/json", "access_token=s3cr3t", []byte(`{"id":"s3cr3t","state":"s\u00333cr3t"}`))
+	// Deeper than jsonlimit allows: one body-too-deep, never a deep walk.
+	f.Add(true, 200, "application/json", "", []byte(`{"id":"x","a":`+strings.Repeat("[", 200)+strings.Repeat("]", 200)+`}`))
+	f.Add(false, 200, "application/json", "f=json", []byte(`{"task":`+strings.Repeat(`{"a":`, 300)+`1`+strings.Repeat("}", 300)+`,"success":true}`))
+	f.Add(true, 404, "application/json", "", []byte(strings.Repeat("[", 129)))
 	f.Fuzz(func(t *testing.T, isOracle bool, status int, contentType, query string, body []byte) {
 		api := specs.Esri
 		url := "https://h/TopographicProductionServer/workflows/tasks/getTask?" + query

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"encoding/json"
 	"mime"
 	"regexp"
 	"strings"
@@ -72,4 +73,23 @@ func TestParseDateTimeKeepsTheInstant(t *testing.T) {
 			t.Errorf("%s: %v, want %v", s, d.t, want)
 		}
 	}
+}
+
+// FuzzUnquoteJSON: the HAR limiter's unquoting of a long string gives what
+// encoding/json gives for any string it accepts, in place or not.
+func FuzzUnquoteJSON(f *testing.F) {
+	for _, s := range []string{`plain`, `a\"b\\c\/d\b\f\n\r\t`, `\u00e9\ud83d\ude00`, `\ud800 lone`, "bad \xff utf-8", `\u12`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want string
+		wantErr := json.Unmarshal([]byte(`"`+s+`"`), &want)
+		got, err := unquoteJSON([]byte(s))
+		if wantErr != nil {
+			return // not a JSON string: the decoder has refused it before
+		}
+		if err != nil || string(got) != want {
+			t.Fatalf("unquoteJSON(%q) = %q, %v; want %q", s, got, err, want)
+		}
+	})
 }

@@ -885,6 +885,7 @@ type (
 		Name     string            `xml:"name,attr"`
 		Tests    int               `xml:"tests,attr"`
 		Failures int               `xml:"failures,attr"`
+		Errors   int               `xml:"errors,attr"`
 		Time     string            `xml:"time,attr"`
 		Suites   []checkJUnitSuite `xml:"testsuite"`
 	}
@@ -892,6 +893,7 @@ type (
 		Name     string           `xml:"name,attr"`
 		Tests    int              `xml:"tests,attr"`
 		Failures int              `xml:"failures,attr"`
+		Errors   int              `xml:"errors,attr"`
 		Time     string           `xml:"time,attr"`
 		Cases    []checkJUnitCase `xml:"testcase"`
 	}
@@ -899,6 +901,7 @@ type (
 		ClassName string        `xml:"classname,attr"`
 		Name      string        `xml:"name,attr"`
 		Time      string        `xml:"time,attr"`
+		Error     *junitFailure `xml:"error,omitempty"`
 		Failure   *junitFailure `xml:"failure,omitempty"`
 		SystemOut *junitText    `xml:"system-out,omitempty"`
 	}
@@ -918,25 +921,36 @@ func renderCheckJUnit(results []checkResult, opts ReportOptions) ([]byte, error)
 		return nil, err
 	}
 	seconds := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
-	out := checkJUnitSuites{Name: doc.Name, Tests: doc.Tests, Failures: doc.Failures}
+	out := checkJUnitSuites{Name: doc.Name, Tests: doc.Tests, Failures: doc.Failures, Errors: doc.Errors}
 	var total time.Duration
 	for _, s := range doc.Suites {
-		cs := checkJUnitSuite{Name: s.Name, Tests: s.Tests, Failures: s.Failures}
-		var latencies []time.Duration
+		cs := checkJUnitSuite{Name: s.Name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors}
+		var mine []checkResult
 		for _, r := range results {
 			if "taskmock."+xmlText(string(r.Report.API)) == s.Name {
-				latencies = append(latencies, r.outcome.latency)
+				mine = append(mine, r)
 			}
 		}
 		var sum time.Duration
 		for i, c := range s.Cases {
 			var d time.Duration
-			if i < len(latencies) {
-				d = latencies[i]
+			tc := checkJUnitCase{ClassName: c.ClassName, Name: c.Name, Failure: c.Failure, SystemOut: c.SystemOut}
+			if i < len(mine) {
+				d = mine[i].outcome.latency
+				if mine[i].outcome.err != nil && tc.Failure != nil {
+					// A request that could not be made is an error of the
+					// run, not a failure of the contract.
+					tc.Error = &junitFailure{Message: xmlText(mine[i].errText), Type: "request", Text: tc.Failure.Text}
+					tc.Failure = nil
+					cs.Failures--
+					cs.Errors++
+					out.Failures--
+					out.Errors++
+				}
 			}
+			tc.Time = seconds(d)
 			sum += d
-			cs.Cases = append(cs.Cases, checkJUnitCase{ClassName: c.ClassName, Name: c.Name, Time: seconds(d),
-				Failure: c.Failure, SystemOut: c.SystemOut})
+			cs.Cases = append(cs.Cases, tc)
 		}
 		cs.Time = seconds(sum)
 		total += sum

@@ -573,3 +573,31 @@ func lowerPercent(s string) string {
 	}
 	return b.String()
 }
+
+// TestCheckJUnitRequestFailed: a request that could not be made is a JUnit
+// <error> of the run, not a <failure> of the contract.
+func TestCheckJUnitRequestFailed(t *testing.T) {
+	refused := httptest.NewServer(http.NotFoundHandler())
+	refusedURL := refused.URL
+	refused.Close()
+	good := checkOracleUpstream(t, 200, checkExample(t, "oracle-example.json", "", ""))
+	for _, tt := range []struct {
+		name, url string
+		code      int
+		have      []string
+		not       string
+	}{
+		{"refused", refusedURL, 2, []string{`<testsuites name="taskmock" tests="1" failures="0" errors="1"`,
+			`<testsuite name="taskmock.oracle" tests="1" failures="0" errors="1"`, `<error message="connection error: `, `type="request">`}, "<failure"},
+		{"answered", good.URL, 0, []string{`<testsuites name="taskmock" tests="1" failures="0" errors="0"`}, "<error"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCheckCmd(t, "--api", "oracle", "--base-url", tt.url, "--id", checkOracleID, "--retries", "0", "--format", "junit")
+			assert.Equal(t, tt.code, code, errOut)
+			for _, h := range tt.have {
+				assert.Contains(t, out, h)
+			}
+			assert.NotContains(t, out, tt.not)
+		})
+	}
+}

@@ -23,6 +23,12 @@ type Result struct {
 	Source string
 	// Report is what the validator said about the response.
 	Report contract.Report
+	// Error, when set, says why the input named Source could not be
+	// checked at all (it could not be read or parsed, or its body is over
+	// --max-body); Report is then empty. The text report leaves such a
+	// result to the line on standard error;
+	// the JSON report gives it an "error", the JUnit report an <error>.
+	Error string
 }
 
 // Format is a report format of "taskmock validate --format".
@@ -54,6 +60,12 @@ type Summary struct {
 	Passed   int `json:"passed"`
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
+	// Unreadable counts the inputs that could not be checked (Result.Error);
+	// they are not in Checked.
+	Unreadable int `json:"unreadable,omitempty"`
+	// NotRecorded counts the HAR entries of the APIs skipped because their
+	// response body was not saved; they are not in Checked.
+	NotRecorded int `json:"notRecorded,omitempty"`
 }
 
 // Failed is the number of checked responses that did not pass.
@@ -64,6 +76,10 @@ func (s Summary) Failed() int { return s.Checked - s.Passed }
 func Summarize(results []Result, opts ReportOptions) Summary {
 	var s Summary
 	for _, r := range results {
+		if r.Error != "" {
+			s.Unreadable++
+			continue
+		}
 		s.Checked++
 		if r.Report.Passed(opts.Strict) {
 			s.Passed++
@@ -146,6 +162,7 @@ type (
 		API        specs.Name      `json:"api"`
 		Status     int             `json:"status"`
 		Violations []jsonViolation `json:"violations"`
+		Error      string          `json:"error,omitempty"`
 	}
 	jsonViolation struct {
 		Severity contract.Severity `json:"severity"`
@@ -162,6 +179,10 @@ func newJSONResult(r Result) jsonResult {
 		API:        r.Report.API,
 		Status:     judgedStatus(r.Report),
 		Violations: make([]jsonViolation, 0, len(r.Report.Violations)),
+		Error:      r.Error,
+	}
+	if r.Error != "" {
+		jr.Status = 0 // nothing was judged
 	}
 	for _, v := range r.Report.Violations {
 		jr.Violations = append(jr.Violations, jsonViolation{
@@ -189,17 +210,20 @@ type (
 		Name     string       `xml:"name,attr"`
 		Tests    int          `xml:"tests,attr"`
 		Failures int          `xml:"failures,attr"`
+		Errors   int          `xml:"errors,attr"`
 		Suites   []junitSuite `xml:"testsuite"`
 	}
 	junitSuite struct {
 		Name     string      `xml:"name,attr"`
 		Tests    int         `xml:"tests,attr"`
 		Failures int         `xml:"failures,attr"`
+		Errors   int         `xml:"errors,attr"`
 		Cases    []junitCase `xml:"testcase"`
 	}
 	junitCase struct {
 		ClassName string        `xml:"classname,attr"`
 		Name      string        `xml:"name,attr"`
+		Error     *junitFailure `xml:"error,omitempty"`
 		Failure   *junitFailure `xml:"failure,omitempty"`
 		SystemOut *junitText    `xml:"system-out,omitempty"`
 	}
@@ -216,9 +240,27 @@ type (
 // junitSuiteName is the name of the test suite of the responses of api.
 func junitSuiteName(api specs.Name) string { return "taskmock." + xmlText(string(api)) }
 
-// newJUnitCase is the test case of r; failed says whether it fails.
+// junitUnreadable is the suite of the inputs that could not be read: it
+// sorts between the two APIs' suites.
+const junitUnreadable specs.Name = "unreadable"
+
+// junitSuiteOf is the suite of r: its API's, or junitUnreadable.
+func junitSuiteOf(r Result) specs.Name {
+	if r.Error != "" {
+		return junitUnreadable
+	}
+	return r.Report.API
+}
+
+// newJUnitCase is the test case of r; failed says whether it fails (an
+// input that could not be read does not fail: it is an <error>).
 func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
-	tc = junitCase{ClassName: junitSuiteName(r.Report.API), Name: xmlText(r.Source)}
+	tc = junitCase{ClassName: junitSuiteName(junitSuiteOf(r)), Name: xmlText(r.Source)}
+	if r.Error != "" {
+		msg := xmlText(oneLine(r.Error))
+		tc.Error = &junitFailure{Message: msg, Type: "unreadable", Text: xmlText(oneLine(r.Source)) + ": " + msg + "\n"}
+		return tc, false
+	}
 	var lines bytes.Buffer
 	for _, v := range r.Report.Violations {
 		writeViolationLine(&lines, r.Source, v, false)
@@ -243,7 +285,10 @@ func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
 // named after its source, in the order of the results. A response that
 // fails has a <failure type="contract"> whose text is its violation lines
 // in the text format; the warnings of a response that passes go into
-// <system-out>. Characters that XML 1.0 cannot carry are dropped.
+// <system-out>. An input that could not be read is a test case of the
+// suite taskmock.unreadable with an <error type="unreadable">, counted in
+// the errors attributes. Characters that XML 1.0 cannot carry are
+// dropped.
 func RenderJUnit(results []Result, opts ReportOptions) ([]byte, error) {
 	return Render(FormatJUnit, results, opts)
 }

@@ -24,8 +24,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // sampleResults covers what the reports must show: a response that passes,
 // one with an error and a warning, a message with XML's special
-// characters, a passing response with a warning, both APIs and an unknown
-// status.
+// characters, a passing response with a warning, both APIs, an unknown
+// status, and an input that could not be read.
 func sampleResults() []cli.Result {
 	return []cli.Result{
 		{Source: "tasks/ok.json", Report: contract.Report{API: specs.Esri}},
@@ -43,6 +43,7 @@ func sampleResults() []cli.Result {
 			{API: specs.Oracle, Severity: contract.SeverityWarning, Rule: contract.RuleOracleSelfLink, Location: "/links/0/href",
 				Message: "self link does not end with the task id"},
 		}}},
+		{Source: "broken/t0.json", Error: "truncated JSON (unexpected end of input at byte 10) <&>"},
 	}
 }
 
@@ -88,7 +89,7 @@ func TestRenderEmpty(t *testing.T) {
 	}{
 		{cli.FormatText, "checked 0 responses: 0 passed, 0 failed (0 errors, 0 warnings)\n"},
 		{cli.FormatJSON, "{\n  \"summary\": {\n    \"checked\": 0,\n    \"passed\": 0,\n    \"errors\": 0,\n    \"warnings\": 0\n  },\n  \"results\": []\n}\n"},
-		{cli.FormatJUnit, xml.Header + "<testsuites name=\"taskmock\" tests=\"0\" failures=\"0\"></testsuites>\n"},
+		{cli.FormatJUnit, xml.Header + "<testsuites name=\"taskmock\" tests=\"0\" failures=\"0\" errors=\"0\"></testsuites>\n"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
@@ -194,16 +195,29 @@ func TestRenderJUnitStructure(t *testing.T) {
 					Text    string `xml:",chardata"`
 				} `xml:"failure"`
 				SystemOut string `xml:"system-out"`
+				Error     *struct {
+					Message string `xml:"message,attr"`
+					Type    string `xml:"type,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"error"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
+		Errors int `xml:"errors,attr"`
 	}
 	require.NoError(t, xml.Unmarshal(out, &doc))
 	assert.Equal(t, "taskmock", doc.Name)
-	assert.Equal(t, 4, doc.Tests)
+	assert.Equal(t, 5, doc.Tests)
 	assert.Equal(t, 2, doc.Failures)
-	require.Len(t, doc.Suites, 2)
+	assert.Equal(t, 1, doc.Errors)
+	require.Len(t, doc.Suites, 3)
 	assert.Equal(t, "taskmock.esri", doc.Suites[0].Name)
 	assert.Equal(t, "taskmock.oracle", doc.Suites[1].Name)
+	assert.Equal(t, "taskmock.unreadable", doc.Suites[2].Name)
+	unreadable := doc.Suites[2].Cases[0]
+	assert.Nil(t, unreadable.Failure)
+	require.NotNil(t, unreadable.Error)
+	assert.Equal(t, "unreadable", unreadable.Error.Type)
+	assert.Equal(t, "truncated JSON (unexpected end of input at byte 10) <&>", unreadable.Error.Message)
 
 	t1 := doc.Suites[0].Cases[1]
 	assert.Equal(t, "taskmock.esri", t1.ClassName)
@@ -223,8 +237,10 @@ func TestRenderJSONStructure(t *testing.T) {
 	require.NoError(t, err)
 	var rep jsonReport
 	decodeStrict(t, out, &rep)
-	assert.Equal(t, jsonSummary{Checked: 4, Passed: 2, Errors: 2, Warnings: 2}, rep.Summary)
-	require.Len(t, rep.Results, 4)
+	assert.Equal(t, jsonSummary{Checked: 4, Passed: 2, Errors: 2, Warnings: 2, Unreadable: 1}, rep.Summary)
+	require.Len(t, rep.Results, 5)
+	assert.Equal(t, jsonResult{Source: "broken/t0.json", Violations: []jsonViolation{},
+		Error: "truncated JSON (unexpected end of input at byte 10) <&>"}, rep.Results[4])
 	assert.Equal(t, "tasks/ok.json", rep.Results[0].Source)
 	assert.Equal(t, 200, rep.Results[0].Status, "an unknown status is shown as the 200 it was judged as")
 	assert.NotNil(t, rep.Results[0].Violations)
@@ -242,16 +258,19 @@ type (
 		Results []jsonResult `json:"results"`
 	}
 	jsonSummary struct {
-		Checked  int `json:"checked"`
-		Passed   int `json:"passed"`
-		Errors   int `json:"errors"`
-		Warnings int `json:"warnings"`
+		Checked     int `json:"checked"`
+		Passed      int `json:"passed"`
+		Errors      int `json:"errors"`
+		Warnings    int `json:"warnings"`
+		Unreadable  int `json:"unreadable"`
+		NotRecorded int `json:"notRecorded"`
 	}
 	jsonResult struct {
 		Source     string          `json:"source"`
 		API        string          `json:"api"`
 		Status     int             `json:"status"`
 		Violations []jsonViolation `json:"violations"`
+		Error      string          `json:"error"`
 	}
 	jsonViolation struct {
 		Severity string `json:"severity"`

@@ -46,7 +46,7 @@ type reportWriter struct {
 // junitSpool holds the test cases of one suite.
 type junitSpool struct {
 	spool
-	tests, failures int
+	tests, failures, errors int
 }
 
 // spool holds rendered results until the document is written.
@@ -70,13 +70,17 @@ func newReportWriter(w io.Writer, format Format, opts ReportOptions, newSpool fu
 
 // add counts r and writes it: to w in the text format, else to a spool.
 func (rw *reportWriter) add(r Result) error {
-	rw.sum.Checked++
-	passed := r.Report.Passed(rw.opts.Strict)
-	if passed {
-		rw.sum.Passed++
+	if r.Error != "" {
+		rw.sum.Unreadable++
+	} else {
+		rw.sum.Checked++
+		if r.Report.Passed(rw.opts.Strict) {
+			rw.sum.Passed++
+		}
+		rw.sum.Errors += r.Report.Errors()
+		rw.sum.Warnings += r.Report.Warnings()
 	}
-	rw.sum.Errors += r.Report.Errors()
-	rw.sum.Warnings += r.Report.Warnings()
+	first := rw.sum.Checked+rw.sum.Unreadable == 1
 	rw.buf.Reset()
 	switch rw.format {
 	case FormatText:
@@ -95,7 +99,7 @@ func (rw *reportWriter) add(r Result) error {
 			}
 			rw.results = s
 		}
-		if rw.sum.Checked > 1 {
+		if !first {
 			rw.buf.WriteByte(',')
 		}
 		rw.buf.WriteString("\n    ")
@@ -109,7 +113,7 @@ func (rw *reportWriter) add(r Result) error {
 		_, err := rw.results.Write(rw.buf.Bytes())
 		return err
 	case FormatJUnit:
-		suite, err := rw.suite(r.Report.API)
+		suite, err := rw.suite(junitSuiteOf(r))
 		if err != nil {
 			return err
 		}
@@ -117,6 +121,9 @@ func (rw *reportWriter) add(r Result) error {
 		suite.tests++
 		if failed {
 			suite.failures++
+		}
+		if tc.Error != nil {
+			suite.errors++
 		}
 		rw.buf.WriteByte('\n')
 		enc := xml.NewEncoder(&rw.buf)
@@ -133,6 +140,10 @@ func (rw *reportWriter) add(r Result) error {
 // summary counts the results added so far.
 func (rw *reportWriter) summary() Summary { return rw.sum }
 
+// notRecorded counts n HAR entries skipped because their body was not
+// saved, for the summary.
+func (rw *reportWriter) notRecorded(n int) { rw.sum.NotRecorded += n }
+
 // close writes the end of the report: the summary line of the text
 // format, or the whole JSON or JUnit document.
 func (rw *reportWriter) close() error {
@@ -143,6 +154,9 @@ func (rw *reportWriter) close() error {
 		line := fmt.Sprintf("checked %s: %d passed, %d failed (%s, %s)",
 			plural(s.Checked, "response"), s.Passed, s.Failed(),
 			plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+		if s.NotRecorded > 0 {
+			line += fmt.Sprintf("; %s skipped: body not recorded", plural(s.NotRecorded, "HAR entry"))
+		}
 		if rw.opts.Color {
 			c := ansiGreen
 			if s.Failed() > 0 {
@@ -174,7 +188,8 @@ func (rw *reportWriter) close() error {
 		return rw.write([]byte("]\n}\n"))
 	case FormatJUnit:
 		rw.buf.WriteString(xml.Header)
-		fmt.Fprintf(&rw.buf, `<testsuites name="taskmock" tests="%d" failures="%d">`, rw.sum.Checked, rw.sum.Checked-rw.sum.Passed)
+		fmt.Fprintf(&rw.buf, `<testsuites name="taskmock" tests="%d" failures="%d" errors="%d">`,
+			rw.sum.Checked+rw.sum.Unreadable, rw.sum.Checked-rw.sum.Passed, rw.sum.Unreadable)
 		names := make([]specs.Name, 0, len(rw.suites))
 		for n := range rw.suites {
 			names = append(names, n)
@@ -184,7 +199,7 @@ func (rw *reportWriter) close() error {
 			suite := rw.suites[n]
 			rw.buf.WriteString("\n  <testsuite name=\"")
 			_ = xml.EscapeText(&rw.buf, []byte(junitSuiteName(n))) // a bytes.Buffer does not fail
-			fmt.Fprintf(&rw.buf, `" tests="%d" failures="%d">`, suite.tests, suite.failures)
+			fmt.Fprintf(&rw.buf, `" tests="%d" failures="%d" errors="%d">`, suite.tests, suite.failures, suite.errors)
 			if err := rw.write(rw.buf.Bytes()); err != nil {
 				return err
 			}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
+	"strconv"
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/specs"
@@ -43,6 +45,10 @@ Flags:
                      junit  JUnit XML, one test case per response, for CI
   --strict         undocumented properties are errors, and a warning fails
                    its response (default false)
+  --max-body BYTES the largest body checked: a JSON body, a raw response,
+                   a HAR entry's response (default ` + strconv.Itoa(validateDefaultMaxBody) + `, 64 MiB); a
+                   larger one is reported as an input that could not be
+                   read, and the next input (or HAR entry) is checked
   --color WHEN     colour the text report: auto, always or never (default auto);
                    auto colours a terminal only, unless NO_COLOR is set
   --progress WHEN  show a status line on standard error, rewritten in place:
@@ -52,10 +58,12 @@ Flags:
                    (not when TERM=dumb)
 
 Memory stays bounded whatever the size of the input and the number of
-responses: a HAR is read entry by entry, the text report is written as
-each response is checked, and the json and junit reports, which start
-with their counts, are spooled to a temporary file ($TMPDIR) until the
-end.
+responses: a HAR is read entry by entry, a body over --max-body is not
+held, the text report is written as each response is checked, and the
+json and junit reports, which start with their counts, are spooled to a
+temporary file ($TMPDIR) until the end. A HAR entry whose response body
+was not saved (content.size > 0, no content.text) is skipped, and the
+summary counts it ("body not recorded").
 
 Examples:
   taskmock validate recorded/
@@ -66,10 +74,19 @@ Examples:
 Exit codes:
   0  every response passed
   1  a response violates the contract (with --strict, a warning is enough)
-  2  usage error, an input could not be read or parsed, or no response of
-     the two APIs was found in the input
+  2  usage error, an input could not be read or parsed (or its body is
+     over --max-body), or no response of the two APIs was found in the
+     input
 `
 }
+
+// validateDefaultMaxBody is the default of validate --max-body.
+const validateDefaultMaxBody = contract.DefaultMaxBody
+
+// validateMemoryLimit returns the Go runtime's soft memory limit while
+// validate runs, unless GOMEMLIMIT sets one: 32 MiB, and twice the largest
+// body held (160 MiB by default).
+func validateMemoryLimit(maxBody int64) int64 { return 32<<20 + 2*maxBody }
 
 func runValidate(e *env, args []string) error {
 	const cmd = "taskmock validate"
@@ -79,12 +96,16 @@ func runValidate(e *env, args []string) error {
 	strict := fs.Bool("strict", false, "")
 	color := fs.String("color", colorAuto, "")
 	progressMode := fs.String("progress", progressAuto, "")
+	maxBody := fs.Int64("max-body", validateDefaultMaxBody, "")
 	paths, help, err := e.parse(fs, cmd, validateUsage, args)
 	if err != nil || help {
 		return err
 	}
+	if *maxBody < 1 {
+		return e.usageFail(cmd, fmt.Errorf("--max-body must be positive, got %d", *maxBody))
+	}
 
-	opts := contract.LoadOptions{}
+	opts := contract.LoadOptions{MaxBody: *maxBody}
 	if *api != "" {
 		a, err := specs.Get(*api)
 		if err != nil {
@@ -120,6 +141,11 @@ func runValidate(e *env, args []string) error {
 	if err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("cannot build the validator: %w", err))
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// One body is held at a time (with its copy and decoded tree): the
+		// soft limit keeps the garbage collector's slack from doubling it.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(validateMemoryLimit(*maxBody)))
+	}
 	ropts := ReportOptions{Strict: *strict, Color: *format == string(FormatText) && useColor(*color, e.stdout)}
 	prog := newProgress(*progressMode, cmd, e.stderr)
 	if prog != nil {
@@ -152,10 +178,27 @@ func runValidate(e *env, args []string) error {
 		return nil
 	}
 	unreadable, skipped := false, 0
-	opts.OnError = func(le *contract.LoadError) {
-		// A bad file inside a directory is reported and the walk goes on.
+	// failed reports an input that could not be read: one line on stderr,
+	// and a result of the json and junit reports.
+	failed := func(source string, err error) {
 		unreadable = true
-		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
+		hint := ""
+		if _, ok := errors.AsType[*contract.BodyTooLargeError](err); ok {
+			hint = "; raise --max-body to check it"
+		}
+		fmt.Fprintf(e.stderr, "%s: %s%s\n", cmd, oneLine(err.Error()), hint)
+		msg := err.Error()
+		if le, ok := errors.AsType[*contract.LoadError](err); ok && le.Err != nil {
+			source, msg = le.Source, le.Err.Error()
+		}
+		if err := rw.add(Result{Source: source, Error: msg + hint}); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	opts.OnError = func(le *contract.LoadError) {
+		// A bad file inside a directory, or a HAR entry over --max-body, is
+		// reported and the walk goes on.
+		failed(le.Source, le)
 	}
 	if prog != nil {
 		opts.OnProgress = prog.onRead
@@ -169,6 +212,7 @@ func runValidate(e *env, args []string) error {
 			stats, err = contract.Walk(p, opts, collect)
 		}
 		skipped += stats.Skipped
+		rw.notRecorded(stats.NotRecorded)
 		if e.ctx.Err() != nil {
 			return e.fail(cmd, ExitUsage, errors.New("interrupted"))
 		}
@@ -176,9 +220,11 @@ func runValidate(e *env, args []string) error {
 			return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", writeErr))
 		}
 		if err != nil {
-			unreadable = true
 			for _, le := range leafErrors(err) {
-				fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
+				failed(p, le)
+			}
+			if writeErr != nil {
+				return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", writeErr))
 			}
 		}
 	}
@@ -199,7 +245,11 @@ func runValidate(e *env, args []string) error {
 	case sum.Checked == 0:
 		msg := "no response of the two APIs found in the input"
 		if skipped > 0 {
-			msg += fmt.Sprintf(" (%s skipped)", plural(skipped, "HAR entry"))
+			msg += fmt.Sprintf(" (%s skipped", plural(skipped, "HAR entry"))
+			if n := sum.NotRecorded; n > 0 {
+				msg += fmt.Sprintf(", %d of them: body not recorded", n)
+			}
+			msg += ")"
 		}
 		return e.fail(cmd, ExitUsage, errors.New(msg))
 	case sum.Failed() > 0:

@@ -157,6 +157,15 @@ func TestValidateFindsViolations(t *testing.T) {
 			have: []string{"0 passed, 1 failed"}},
 		{name: "unreadable input wins over violations", args: []string{lowerState, filepath.Join(t.TempDir(), "missing.json")}, code: 2,
 			have: []string{" /state "}},
+		{name: "oracle {} is not a task", args: []string{"--api", "oracle", "-"}, stdin: "{}", code: 1,
+			have: []string{"-: error /id task-identity: expected the task's id, found none"}},
+		{name: "esri task with an empty taskOperationId", args: []string{"--api", "esri", "-"}, code: 1,
+			stdin: strings.Replace(readFile(t, esriExample), `"taskOperationId": "F6208AD7-D10C-4E1C-AB8A-6CA429AD559C"`, `"taskOperationId": ""`, 1),
+			have:  []string{"-: error /task/taskOperationId task-identity: "}},
+		{name: "HAR entry answering another task", args: []string{"-"}, stdin: harOfEntries(strings.Replace(harEntry(t, readFile(t, oracleExample)), "tasks/1f15bc3a-5948-11ef-873e-0242ac15001b\"", "tasks/42\"", 1)), code: 1,
+			have: []string{"-#1: error /id task-mismatch: expected the task asked for, id \"42\", found \"1f15bc3a-5948-11ef-873e-0242ac15001b\""}},
+		{name: "too deep a body", args: []string{"--api", "oracle", "-"}, stdin: `{"id":"1","x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}`, code: 1,
+			have: []string{"-: error body body-too-deep: expected a JSON Task object, found JSON nested deeper than 128 levels (at byte "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +315,11 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// harOfEntries wraps entries in a HAR document.
+func harOfEntries(entries ...string) string {
+	return `{"log": {"version": "1.2", "entries": [` + strings.Join(entries, ", ") + `]}}`
 }
 
 // harEntry is one HAR entry of a GET of an Oracle task answered with body.
@@ -529,4 +543,178 @@ func TestValidateHidesEchoedCredentials(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestValidateUnreadableInputs: every input that could not be read (a
+// missing file, a broken one, a body over --max-body, a subdirectory that
+// cannot be listed) has its line on stderr, a result with "error" in the
+// json report and an <error> in the junit report, and the inputs after it
+// are still checked.
+func TestValidateUnreadableInputs(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a-broken.json"), []byte(`{"task": {`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b-big.json"), []byte(strings.Replace(readFile(t, oracleExample), `"title": "User task V1"`, `"title": "`+strings.Repeat("x", 9000)+`"`, 1)), 0o644))
+	deep := deepDir(t, filepath.Join(dir, "c"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "d-oracle.json"), []byte(readFile(t, oracleExample)), 0o644))
+	missing := filepath.Join(dir, "missing.json")
+	args := []string{"--max-body", "8192", dir, missing, esriExample}
+
+	wantStderr := []string{
+		"taskmock validate: " + filepath.Join(dir, "a-broken.json") + ": truncated JSON (unexpected end of input at byte 10)",
+		"taskmock validate: " + filepath.Join(dir, "b-big.json") + ": body of ",
+		"taskmock validate: " + filepath.Join(dir, "c", strings.Repeat("d", 200)),
+		"taskmock validate: " + missing + ": no such file or directory",
+	}
+	checkStderr := func(t *testing.T, r result) {
+		lines := r.stderrLines()
+		require.Len(t, lines, len(wantStderr), r.stderr)
+		for i, want := range wantStderr {
+			assert.True(t, strings.HasPrefix(lines[i], want), "line %d: %q does not start with %q", i, lines[i], want)
+		}
+		assert.True(t, strings.HasSuffix(lines[1], " is over the limit of 8 KiB; raise --max-body to check it"), lines[1])
+		assert.True(t, strings.HasPrefix(deep, strings.TrimSuffix(strings.TrimPrefix(lines[2], "taskmock validate: "), ": file name too long")), lines[2])
+	}
+
+	t.Run("text", func(t *testing.T) {
+		r := run(t, "", append([]string{"validate"}, args...)...)
+		assert.Equal(t, 2, r.code)
+		assert.Equal(t, "checked 2 responses: 2 passed, 0 failed (0 errors, 0 warnings)\n", r.stdout)
+		checkStderr(t, r)
+	})
+	t.Run("json", func(t *testing.T) {
+		r := run(t, "", append([]string{"validate", "--format", "json"}, args...)...)
+		assert.Equal(t, 2, r.code)
+		checkStderr(t, r)
+		var rep jsonReport
+		decodeStrict(t, []byte(r.stdout), &rep)
+		assert.Equal(t, jsonSummary{Checked: 2, Passed: 2, Unreadable: 4}, rep.Summary)
+		require.Len(t, rep.Results, 6)
+		var sources, errs []string
+		for _, res := range rep.Results {
+			sources = append(sources, res.Source)
+			errs = append(errs, res.Error)
+		}
+		assert.Equal(t, filepath.Join(dir, "a-broken.json"), sources[0])
+		assert.Equal(t, "truncated JSON (unexpected end of input at byte 10)", errs[0])
+		assert.Equal(t, filepath.Join(dir, "b-big.json"), sources[1])
+		assert.Contains(t, errs[1], "over the limit of 8 KiB; raise --max-body to check it")
+		assert.Equal(t, "file name too long", errs[2])
+		assert.Equal(t, filepath.Join(dir, "d-oracle.json"), sources[3])
+		assert.Empty(t, errs[3])
+		assert.Equal(t, missing, sources[4])
+		assert.Equal(t, "no such file or directory", errs[4])
+		assert.Equal(t, esriExample, sources[5])
+	})
+	t.Run("junit", func(t *testing.T) {
+		r := run(t, "", append([]string{"validate", "--format", "junit"}, args...)...)
+		assert.Equal(t, 2, r.code)
+		checkStderr(t, r)
+		var doc struct {
+			Tests    int `xml:"tests,attr"`
+			Failures int `xml:"failures,attr"`
+			Errors   int `xml:"errors,attr"`
+			Suites   []struct {
+				Name   string `xml:"name,attr"`
+				Errors int    `xml:"errors,attr"`
+				Cases  []struct {
+					Name  string `xml:"name,attr"`
+					Error *struct {
+						Message string `xml:"message,attr"`
+						Type    string `xml:"type,attr"`
+					} `xml:"error"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		require.NoError(t, xml.Unmarshal([]byte(r.stdout), &doc), r.stdout)
+		assert.Equal(t, 6, doc.Tests)
+		assert.Equal(t, 0, doc.Failures)
+		assert.Equal(t, 4, doc.Errors)
+		require.Len(t, doc.Suites, 3)
+		s := doc.Suites[2]
+		assert.Equal(t, "taskmock.unreadable", s.Name)
+		assert.Equal(t, 4, s.Errors)
+		require.Len(t, s.Cases, 4)
+		require.NotNil(t, s.Cases[0].Error)
+		assert.Equal(t, "unreadable", s.Cases[0].Error.Type)
+		assert.Equal(t, "no such file or directory", s.Cases[3].Error.Message)
+	})
+}
+
+// TestValidateMaxBody: --max-body is parsed as check parses it; a body
+// over it is not checked, and a HAR entry over it is reported while the
+// next entry is checked.
+func TestValidateMaxBody(t *testing.T) {
+	big := harEntry(t, strings.Replace(readFile(t, oracleExample), `"title": "User task V1"`, `"title": "`+strings.Repeat("x", 9000)+`"`, 1))
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{name: "default 64 MiB", args: []string{"-"}, stdin: readFile(t, oracleExample), code: 0,
+			stdout: "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{name: "HAR entry over the limit, the next checked", args: []string{"--max-body", "8192", "-"},
+			stdin: harOfEntries(big, harEntry(t, readFile(t, oracleExample))), code: 2,
+			stdout: "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n",
+			stderr: "taskmock validate: -#1: body of 11"},
+		{name: "stdin over the limit", args: []string{"--max-body", "100", "--api", "oracle", "-"}, stdin: readFile(t, oracleExample), code: 2,
+			stderr: "taskmock validate: -: body larger than the limit of 100 bytes (not read further); raise --max-body to check it"},
+		{name: "zero", args: []string{"--max-body", "0", "-"}, code: 2, stderr: "taskmock validate: --max-body must be positive, got 0"},
+		{name: "not a number", args: []string{"--max-body", "64MiB", "-"}, code: 2, stderr: "taskmock validate: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, tt.stdin, append([]string{"validate"}, tt.args...)...)
+			assert.Equal(t, tt.code, r.code, r.stderr)
+			if tt.stdout != "" {
+				assert.Equal(t, tt.stdout, r.stdout)
+			}
+			if tt.stderr == "" {
+				assert.Empty(t, r.stderr)
+			} else {
+				assert.True(t, strings.HasPrefix(r.stderr, tt.stderr), r.stderr)
+			}
+		})
+	}
+}
+
+// TestValidateNotRecorded: HAR entries of the APIs whose body was not
+// saved are skipped, not failed, and the summary says how many.
+func TestValidateNotRecorded(t *testing.T) {
+	notSaved := strings.Replace(harEntry(t, ""), `"text":""`, `"size":2761`, 1)
+	require.Contains(t, notSaved, `"size":2761`)
+	r := run(t, harOfEntries(notSaved, harEntry(t, readFile(t, oracleExample)), notSaved), "validate", "-")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings); 2 HAR entries skipped: body not recorded\n", r.stdout)
+
+	r = run(t, harOfEntries(notSaved), "validate", "--format", "json", "-")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "taskmock validate: no response of the two APIs found in the input (1 HAR entry skipped, 1 of them: body not recorded)\n", r.stderr)
+	var rep jsonReport
+	decodeStrict(t, []byte(r.stdout), &rep)
+	assert.Equal(t, jsonSummary{NotRecorded: 1}, rep.Summary)
+}
+
+// deepDir makes directories under dir, each made relative to the one
+// above it, until their path is longer than PATH_MAX: listing the deepest
+// fails with "file name too long", even for root. It returns that path.
+func deepDir(t *testing.T, dir string) string {
+	t.Helper()
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	name := strings.Repeat("d", 200)
+	path := dir
+	for len(path) <= 4200 {
+		require.NoError(t, root.Mkdir(name, 0o755))
+		next, err := root.OpenRoot(name)
+		require.NoError(t, err)
+		root.Close()
+		root = next
+		path = filepath.Join(path, name)
+	}
+	root.Close()
+	return path
 }
