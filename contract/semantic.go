@@ -254,11 +254,11 @@ const oracleTaskPath = "/process/api/v1/tasks/"
 
 // taskIdentity checks that task names itself (task-identity: its identity
 // member is a non-empty string), and, when the request is known, that it is
-// the task the request asked for (task-mismatch). at is the JSON Pointer of
-// task with a trailing slash. What the schema has already reported at that
-// place (a required member missing, a wrong type) is not reported again.
-func (c *check) taskIdentity(task map[string]any, at, member string) {
-	ptr := at + escapePointer(member)
+// the task the request asked for (task-mismatch).
+// ptr is the JSON Pointer of the member. What the schema has already
+// reported at that place (a required member missing, a wrong type) is not
+// reported again.
+func (c *check) taskIdentity(task map[string]any, ptr, member string) {
 	v, present := task[member]
 	s, isStr := v.(string)
 	switch {

@@ -350,7 +350,7 @@ func (c *check) esri() {
 	c.schema(esriSuccessSchema, data, SeverityError)
 	if isObj {
 		if task, ok := obj["task"].(map[string]any); ok {
-			c.taskIdentity(task, "/task/", esriIdentity)
+			c.taskIdentity(task, "/task/"+esriIdentity, esriIdentity)
 		}
 		c.esriSemantics(obj)
 	}
@@ -448,7 +448,7 @@ func (c *check) oracle(status int) {
 	}
 	c.schema(oracleTaskSchema, data, SeverityError)
 	if obj, ok := data.(map[string]any); ok {
-		c.taskIdentity(obj, "/", oracleIdentity)
+		c.taskIdentity(obj, "/"+oracleIdentity, oracleIdentity)
 		c.oracleSemantics(obj)
 	}
 }
