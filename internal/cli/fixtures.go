@@ -160,6 +160,9 @@ func (e *env) fixtures(args []string) error {
 		if o.now, err = time.Parse(time.RFC3339Nano, strings.TrimSpace(*now)); err != nil {
 			return bad("--now must be an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got %q", *now)
 		}
+		if fixtures.CheckClock(o.now) != nil {
+			return bad("%s", nowRangeError(*now))
+		}
 	}
 	if given["lang"] && !namesLanguage(*lang) {
 		return bad("--lang must name %s (a BCP 47 list such as de-DE,de;q=0.9,en;q=0.8), got %q", choices(fixtures.Languages()), *lang)
@@ -443,4 +446,11 @@ func generateFixture(g *fixtures.Generator, api specs.Name, i int, req fixtures.
 	}
 	cov.addOracle(task)
 	return fixtureTask{name: fixtures.FileName(task.ID), body: task}, nil
+}
+
+// nowRangeError is the error of a --now outside the clocks the generator
+// can tell a story around, for serve and fixtures alike.
+func nowRangeError(now string) error {
+	return fmt.Errorf("--now must be from %s to %s (the tasks' dates lie up to a year around it, within the years 0001 to 9999), got %q",
+		fixtures.EarliestClock.Format(time.RFC3339), fixtures.LatestClock.Format(time.RFC3339), now)
 }
