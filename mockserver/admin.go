@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -19,7 +20,22 @@ const (
 	AdminPrefix = "/__taskmock/"
 	adminTasks  = AdminPrefix + "tasks"
 	adminReset  = AdminPrefix + "reset"
+	// AdminHeader is the header that every admin request but GET and HEAD
+	// must carry, with any value but empty, such as "Taskmock-Admin: 1". A
+	// web page cannot send it without a CORS preflight, which the admin API
+	// refuses.
+	AdminHeader = "Taskmock-Admin"
+	// EvictedHeader names the tasks a PUT evicted, oldest first, as the
+	// {api}/{id} of their admin URL (the id path-escaped, so that a comma
+	// or a space in an id cannot split the list), separated by ", ". It
+	// lists at most maxEvictedBytes bytes of names and then says how many
+	// more there were: "oracle/a, oracle/b, and 4978 more".
+	EvictedHeader = "Taskmock-Evicted"
 )
+
+// maxEvictedBytes bounds the names listed in EvictedHeader, far below the
+// 64 KiB beyond which clients refuse a header line.
+const maxEvictedBytes = 1 << 10
 
 // maxTaskBytes limits the body of an admin PUT.
 const maxTaskBytes = 1 << 20
@@ -38,16 +54,37 @@ const maxTaskBytes = 1 << 20
 //
 // {api} is esri or oracle; {id} is an Oracle task id, or an Esri
 // taskOperationId. A PUT body is a task as "taskmock fixtures" writes it:
-// an Oracle task, or an Esri getTask body.
+// an Oracle task, or an Esri getTask body, of at most 1 MiB and nested at
+// most jsonlimit.DefaultMaxDepth levels.
 //
 // The stored tasks are bounded (WithStoreLimits; by default
 // DefaultMaxStoredTasks tasks and DefaultMaxStoredBytes bytes): a PUT
 // beyond the bounds evicts the tasks stored longest ago, names them in a
-// Taskmock-Evicted header and logs a warning.
+// Taskmock-Evicted header (see EvictedHeader) and logs a warning.
 //
-// The admin API answers loopback clients only (127.0.0.0/8, ::1, by the
-// connection's remote address): any other client gets 403, even when the
-// server listens on every interface. X-Forwarded-For is not trusted.
+// The admin API is for the tools of the machine the mock runs on, never
+// for a web page, whatever WithCORSOrigin allows. A request is answered
+// only when all of these hold, else it gets 403 and a JSON body that says
+// which one failed:
+//
+//   - the client is a loopback address (127.0.0.0/8, ::1), by the
+//     connection's remote address: X-Forwarded-For is not trusted, and a
+//     server listening on every interface still refuses other machines;
+//   - the Host header names this machine: localhost or a loopback address
+//     (127.0.0.1, [::1]), any port, any letter case, with or without a
+//     final dot, so that a page whose own host name was made to resolve to
+//     127.0.0.1 (DNS rebinding) is refused;
+//   - a request that may change the stored tasks, any method but GET and
+//     HEAD (PUT, DELETE, POST reset), carries the header AdminHeader
+//     (Taskmock-Admin: 1, any value but empty), which a page can only send
+//     after a CORS preflight;
+//   - it is not a CORS preflight: preflights under /__taskmock/ are
+//     refused, and no answer under /__taskmock/ carries
+//     Access-Control-Allow-Origin or Access-Control-Allow-Private-Network.
+//
+// The health check, GET /__taskmock/health, changes nothing and tells
+// nothing but {"status":"ok"}: it answers any client and any Host, so that
+// a container's probe reaches it, and gets no CORS grant either.
 func WithAdmin() Option {
 	return func(s *Server) { s.admin = true }
 }
@@ -67,18 +104,51 @@ type adminViolation struct {
 	Message  string            `json:"message"`
 }
 
+// serveInternal answers every path under AdminPrefix: the health check
+// and, with WithAdmin, the admin API. None of them gets a CORS grant.
+func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) string {
+	if r.URL.Path == HealthPath {
+		return s.serveHealth(w, r)
+	}
+	if !s.admin {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route", "detail": "the admin API is off: start the mock with --admin (WithAdmin)"})
+		return "route.404"
+	}
+	return s.serveAdmin(w, r)
+}
+
+// adminForbidden answers 403 with the reason a request was refused.
+func adminForbidden(w http.ResponseWriter, detail string) {
+	writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "detail": detail})
+}
+
+// refuseCORS answers a CORS preflight for a route under AdminPrefix: 403,
+// and none of the headers that would grant it.
+func refuseCORS(w http.ResponseWriter) string {
+	adminForbidden(w, "no CORS grant under "+AdminPrefix+": web pages cannot call the admin API or the health check")
+	return "admin.403.cors"
+}
+
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
-	const methods = "GET, PUT, DELETE, POST, OPTIONS"
-	if !fromLoopback(r.RemoteAddr) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "detail": "the admin API answers loopback clients only"})
+	switch {
+	case !fromLoopback(r.RemoteAddr):
+		adminForbidden(w, "the admin API answers loopback clients only")
 		return "admin.403"
+	case !loopbackHost(r.Host):
+		adminForbidden(w, "the admin API answers requests whose Host is localhost or a loopback address such as 127.0.0.1 or [::1] (any port), found "+quoteValue(r.Host))
+		return "admin.403.host"
+	case isPreflight(r):
+		return refuseCORS(w)
+	case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && r.Header.Get(AdminHeader) == "":
+		adminForbidden(w, "a request that changes the admin API's tasks needs the header "+AdminHeader+": 1, which a web page cannot send")
+		return "admin.403.header"
 	}
-	if r.Method == http.MethodOptions {
-		return s.cors.preflight(w, r, methods)
-	}
-	s.cors.headers(w.Header(), r)
 	path := r.URL.Path
 	switch {
+	case r.Method == http.MethodOptions:
+		w.Header().Set("Allow", "GET, PUT, DELETE, POST, OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return "admin.options"
 	case path == adminTasks || path == adminTasks+"/":
 		if r.Method != http.MethodGet {
 			return adminMethod(w, "GET")
@@ -165,12 +235,9 @@ func (s *Server) serveAdminTask(w http.ResponseWriter, r *http.Request, rest str
 			status = http.StatusOK
 		}
 		if len(evicted) > 0 {
-			names := make([]string, len(evicted))
-			for i, e := range evicted {
-				names[i] = string(e.api) + "/" + e.id
-			}
-			w.Header().Set("Taskmock-Evicted", strings.Join(names, ", "))
-			s.log.Warn("admin store full: evicted the tasks stored longest ago", "evicted", names,
+			names := evictedNames(evicted)
+			w.Header().Set(EvictedHeader, names)
+			s.log.Warn("admin store full: evicted the tasks stored longest ago", "count", len(evicted), "evicted", names,
 				"max_tasks", s.store.limits.tasks, "max_bytes", s.store.limits.bytes)
 		}
 		writeJSON(w, status, body)
@@ -191,6 +258,25 @@ func adminID(k taskKey, t storedTask) string {
 	return k.id
 }
 
+// evictedNames lists evicted keys for EvictedHeader: {api}/{id} with the
+// id path-escaped, oldest first, at most maxEvictedBytes of them, then how
+// many more there were.
+func evictedNames(keys []taskKey) string {
+	var b strings.Builder
+	for i, k := range keys {
+		name := string(k.api) + "/" + url.PathEscape(k.id)
+		if i > 0 && b.Len()+len(", ")+len(name) > maxEvictedBytes {
+			fmt.Fprintf(&b, ", and %d more", len(keys)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(name)
+	}
+	return b.String()
+}
+
 func adminMethod(w http.ResponseWriter, allow string) string {
 	w.Header().Set("Allow", allow)
 	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
@@ -206,4 +292,25 @@ func fromLoopback(remoteAddr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// loopbackHost reports whether host, a request's Host (host[:port]),
+// names this machine: localhost or a loopback address, with any port (or
+// none), in any letter case, with or without a final dot. Anything else is
+// not, an empty Host, a port that is not a number and 0.0.0.0 included.
+func loopbackHost(host string) bool {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if strings.ContainsFunc(port, func(r rune) bool { return r < '0' || r > '9' }) {
+			return false
+		}
+		host = h
+	} else if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	host = strings.TrimSuffix(host, ".")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback()
 }

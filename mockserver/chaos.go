@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// maxLatency bounds WithLatency, so that latency and a Prefer delay stay
-// within the write timeout of taskmock serve.
+// maxLatency bounds WithLatency. With maxDelay, it bounds the wait before
+// an answer, which wait keeps out of the server's write timeout.
 const maxLatency = 10 * time.Second
 
 // chaos injects latency, errors and a rate limit, for resilience tests.

@@ -14,8 +14,9 @@ import (
 	"github.com/taskmock/taskmock/specs"
 )
 
-// maxDelay bounds Prefer: delay, below the 30 s write timeout of
-// taskmock serve.
+// maxDelay bounds Prefer: delay. With WithLatency's bound, it bounds the
+// wait before an answer, which wait keeps out of the server's write
+// timeout.
 const maxDelay = 20 * time.Second
 
 // esriCodes are the codes a request can ask Esri for with Prefer: code=N;
@@ -220,6 +221,23 @@ func parseDelay(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("out of range")
 	}
 	return d, nil
+}
+
+// wait waits for d before an answer is written, the request's Prefer delay
+// and the injected latency, or until the client goes away. The wait is the
+// time the simulated server takes, not the writing of the answer: when the
+// server that runs the mock has a write timeout, the connection's write
+// deadline is moved by d, so that an answer delayed within the maxima
+// (20s of delay and 10s of latency) is written whole, never cut to an
+// empty reply. A server whose writer cannot move its deadline keeps it.
+func wait(w http.ResponseWriter, r *http.Request, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.WriteTimeout > 0 {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d + srv.WriteTimeout))
+	}
+	return sleep(r.Context(), d)
 }
 
 // sleep waits for d, or until ctx is done (the client went away).

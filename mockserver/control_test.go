@@ -1,11 +1,15 @@
 package mockserver_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/mockserver"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -235,4 +240,67 @@ func TestControlDelay(t *testing.T) {
 			t.Fatal("the handler kept waiting after the request was cancelled")
 		}
 	})
+}
+
+// TestDelayOutsideWriteTimeout: the wait before an answer, a Prefer delay
+// on top of the injected latency, is not counted in the write timeout of
+// the server that runs the mock: a delayed answer is written whole, never
+// cut to an empty reply while the log says 200.
+func TestDelayOutsideWriteTimeout(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	h := newServer(t, mockserver.WithLatency(150*time.Millisecond, 150*time.Millisecond),
+		mockserver.WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))))
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.WriteTimeout = 200 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		name, target, prefer string
+		api                  specs.Name
+	}{
+		{"oracle", srv.URL + mockserver.OraclePrefix + taskID, "delay=150ms", specs.Oracle},
+		{"esri", srv.URL + mockserver.EsriPath + "?" + esriQuery("json").Encode(), "delay=150ms", specs.Esri},
+		{"esri by query", srv.URL + mockserver.EsriPath + "?" + esriQuery("json", "__delay", "150").Encode(), "", specs.Esri},
+		{"latency and a short delay", srv.URL + mockserver.OraclePrefix + taskID, "delay=100ms", specs.Oracle},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, tt.target, nil)
+			require.NoError(t, err)
+			if tt.prefer != "" {
+				req.Header.Set("Prefer", tt.prefer)
+			}
+			start := time.Now()
+			res, err := srv.Client().Do(req)
+			require.NoError(t, err, "the answer is written, not cut")
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.NotEmpty(t, body)
+			rules := []contract.Rule{}
+			for _, v := range newValidator(t).Validate(contract.Exchange{API: tt.api, Status: res.StatusCode, Header: res.Header, Body: body}).Violations {
+				rules = append(rules, v.Rule)
+			}
+			assert.Empty(t, rules)
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.NotContains(t, logs.String(), "level=WARN", "no answer was cut")
+}
+
+// lockedWriter serializes the writes of a log shared by goroutines.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

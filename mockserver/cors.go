@@ -9,6 +9,9 @@ import (
 
 // The CORS headers of every answer to a cross-origin request.
 const (
+	// corsAllowHeaders are the request headers a preflight that names none
+	// is granted; one that names some (Access-Control-Request-Headers) is
+	// granted those.
 	corsAllowHeaders  = "Authorization, Accept-Language, oci-original-url, X-Esri-Authorization, Prefer, Content-Type"
 	corsExposeHeaders = "Retry-After, Content-Language, WWW-Authenticate, Preference-Applied, Taskmock-Error"
 	corsMaxAge        = "600"
@@ -26,6 +29,12 @@ type corsConfig struct {
 // any origin, the default. Answers then carry Vary: Origin, and a request
 // from another origin gets no Access-Control-Allow-Origin, so the browser
 // refuses it.
+//
+// The grant covers the two APIs: a preflight from an allowed origin is
+// granted the route's methods and whatever request headers it asks for
+// (X-Requested-With, traceparent, ...), and Private Network Access when
+// it asks. Nothing under AdminPrefix (the admin API, the health check) is
+// ever granted, whatever the origins.
 func WithCORSOrigin(origins ...string) Option {
 	return func(s *Server) {
 		s.cors.any = false
@@ -107,7 +116,8 @@ func (c corsConfig) preflight(w http.ResponseWriter, r *http.Request, methods st
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
 	h.Set("Access-Control-Allow-Methods", methods)
-	h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+	h.Set("Access-Control-Allow-Headers", allowHeaders(r.Header))
+	h.Add("Vary", "Access-Control-Request-Headers")
 	h.Set("Access-Control-Max-Age", corsMaxAge)
 	if strings.EqualFold(r.Header.Get("Access-Control-Request-Private-Network"), "true") {
 		// Chrome asks before a public page may call a local server.
@@ -115,4 +125,49 @@ func (c corsConfig) preflight(w http.ResponseWriter, r *http.Request, methods st
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return "cors.preflight"
+}
+
+// maxRequestHeaders bounds the Access-Control-Request-Headers a preflight
+// is granted as asked; a browser asks for a few dozen bytes.
+const maxRequestHeaders = 4 << 10
+
+// allowHeaders returns the Access-Control-Allow-Headers of a preflight:
+// the headers its Access-Control-Request-Headers asks for, when that is a
+// list of header names, else corsAllowHeaders. A mock has no header to
+// hide from a page: refusing one would only make the page fail in the
+// browser ("Failed to fetch") where it works against the real server.
+func allowHeaders(h http.Header) string {
+	asked := strings.Join(h.Values("Access-Control-Request-Headers"), ",")
+	if asked == "" || len(asked) > maxRequestHeaders {
+		return corsAllowHeaders
+	}
+	names := 0
+	for name := range strings.SplitSeq(asked, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !headerName(name) {
+			return corsAllowHeaders
+		}
+		names++
+	}
+	if names == 0 {
+		return corsAllowHeaders
+	}
+	return asked
+}
+
+// headerName reports whether s is a header name: an RFC 9110 token.
+func headerName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
 }

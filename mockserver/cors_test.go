@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,9 +41,9 @@ func TestCORSPreflight(t *testing.T) {
 		h := a.header
 		assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
 		assert.Equal(t, "GET, HEAD, OPTIONS", h.Get("Access-Control-Allow-Methods"))
-		assert.Equal(t, "Authorization, Accept-Language, oci-original-url, X-Esri-Authorization, Prefer, Content-Type", h.Get("Access-Control-Allow-Headers"))
+		assert.Equal(t, "authorization,oci-original-url", h.Get("Access-Control-Allow-Headers"), "the headers asked for")
 		assert.Equal(t, "600", h.Get("Access-Control-Max-Age"))
-		assert.Empty(t, h.Values("Vary"))
+		assert.Equal(t, []string{"Access-Control-Request-Headers"}, h.Values("Vary"))
 		assert.Empty(t, a.body)
 	})
 	t.Run("esri", func(t *testing.T) {
@@ -53,13 +54,13 @@ func TestCORSPreflight(t *testing.T) {
 		a := do(t, newServer(t), req)
 		require.Equal(t, http.StatusNoContent, a.status)
 		assert.Equal(t, "GET, HEAD, POST, OPTIONS", a.header.Get("Access-Control-Allow-Methods"))
-		assert.Contains(t, a.header.Get("Access-Control-Allow-Headers"), "X-Esri-Authorization")
+		assert.Equal(t, "x-esri-authorization", a.header.Get("Access-Control-Allow-Headers"))
 	})
 	t.Run("a restricted origin", func(t *testing.T) {
 		s := newServer(t, mockserver.WithCORSOrigin("http://localhost:5173", "https://app.example.com"))
 		a := do(t, s, chromePreflight("http://localhost:5173"))
 		assert.Equal(t, "http://localhost:5173", a.header.Get("Access-Control-Allow-Origin"))
-		assert.Equal(t, []string{"Origin"}, a.header.Values("Vary"))
+		assert.Equal(t, []string{"Origin", "Access-Control-Request-Headers"}, a.header.Values("Vary"))
 
 		a = do(t, s, chromePreflight("https://evil.example.com"))
 		assert.Equal(t, http.StatusNoContent, a.status)
@@ -73,6 +74,49 @@ func TestCORSPreflight(t *testing.T) {
 		a := do(t, newServer(t), req)
 		assert.Equal(t, "true", a.header.Get("Access-Control-Allow-Private-Network"))
 	})
+}
+
+// TestCORSRequestHeaders: a preflight to either API is granted the request
+// headers it asks for, whatever they are, so that a page sending
+// X-Requested-With or traceparent works in the browser; a list that is not
+// one of header names gets the default list.
+func TestCORSRequestHeaders(t *testing.T) {
+	const defaults = "Authorization, Accept-Language, oci-original-url, X-Esri-Authorization, Prefer, Content-Type"
+	tests := []struct {
+		name  string
+		asked []string // Access-Control-Request-Headers, one value per line
+		want  string
+	}{
+		{"x-requested-with", []string{"x-requested-with"}, "x-requested-with"},
+		{"tracing", []string{"traceparent,tracestate"}, "traceparent,tracestate"},
+		{"as Chrome lists them", []string{"authorization,prefer,traceparent,x-requested-with"}, "authorization,prefer,traceparent,x-requested-with"},
+		{"any letter case and spaces", []string{"X-Requested-With, Traceparent"}, "X-Requested-With, Traceparent"},
+		{"on two lines", []string{"x-a", "x-b"}, "x-a,x-b"},
+		{"none asked", nil, defaults},
+		{"empty", []string{""}, defaults},
+		{"only commas", []string{" , ,"}, defaults},
+		{"not header names", []string{"x-a, x b"}, defaults},
+		{"a line break", []string{"x-a\r\nSet-Cookie: a=b"}, defaults},
+		{"too long", []string{strings.Repeat("x-abcdefgh,", 500)}, defaults},
+	}
+	s := newServer(t)
+	for _, tt := range tests {
+		for _, target := range []string{oracleURL(taskID, nil), esriURL(esriQuery("json"))} {
+			t.Run(tt.name, func(t *testing.T) {
+				req := httptest.NewRequest(http.MethodOptions, target, nil)
+				req.Header.Set("Origin", "https://app.example.com")
+				req.Header.Set("Access-Control-Request-Method", "GET")
+				for _, v := range tt.asked {
+					req.Header.Add("Access-Control-Request-Headers", v)
+				}
+				a := do(t, s, req)
+				require.Equal(t, http.StatusNoContent, a.status)
+				assert.Equal(t, "*", a.header.Get("Access-Control-Allow-Origin"))
+				assert.Equal(t, tt.want, a.header.Get("Access-Control-Allow-Headers"))
+				assert.Contains(t, a.header.Values("Vary"), "Access-Control-Request-Headers")
+			})
+		}
+	}
 }
 
 func TestCORSActualRequest(t *testing.T) {

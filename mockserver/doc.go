@@ -16,7 +16,8 @@
 //     500 and 503 with one JSON body,
 //     {"type", "title", "status", "detail", "o:errorCode"}, the shape the
 //     embedded document's ErrorMessage declares.
-//   - GET /__taskmock/health answers {"status":"ok"}.
+//   - GET /__taskmock/health answers {"status":"ok"}, to any client and any
+//     Host, with no CORS grant.
 //
 // # Tasks
 //
@@ -62,20 +63,34 @@
 // Oracle, which documents no 400, answers HTTP 400 with its usual error
 // body. Applied preferences are listed in Preference-Applied.
 //
+// The controls belong to the two APIs: they change only the answer they
+// come with (and, for scenario=progress, the polls of that task), and are
+// governed by the APIs' CORS setting. The wait before an answer, a delay
+// on top of WithLatency's latency, is at most 30s and is not counted in
+// the write timeout of the http.Server that runs the mock: the
+// connection's write deadline moves by the wait, so a delayed answer is
+// written whole.
+//
 // # Auth and CORS
 //
 // WithRequireAuth simulates secured services: Esri without a token answers
 // 499 "Token Required", with the token "expired" or a revoked one 498
 // "Invalid token."; Oracle without a well-formed Authorization: Bearer
-// header answers 401 with WWW-Authenticate. CORS preflights are answered for
-// any origin, or for those of WithCORSOrigin.
+// header answers 401 with WWW-Authenticate. CORS preflights to the two APIs
+// are answered for any origin, or for those of WithCORSOrigin, and granted
+// the request headers they ask for. Nothing under /__taskmock/ is granted
+// CORS.
 //
 // # Fixtures, admin API, chaos, self-check
 //
 // WithFixtures serves task files (as "taskmock fixtures" writes them, or
 // recorded from a real server) for their ids, validated when New runs.
 // WithAdmin adds an API under /__taskmock/ to store, read, remove and reset
-// tasks while the server runs, for loopback clients only. WithLatency,
+// tasks while the server runs, for the tools of this machine only: a
+// loopback client, a loopback Host (against DNS rebinding) and, for a
+// request that changes the tasks, the Taskmock-Admin header, which a web
+// page cannot send. Fixture files are read only when they are regular
+// files inside their directory, of at most 1 MiB. WithLatency,
 // WithErrorRate and WithRateLimit make the mock slow, failing or throttled,
 // in the vendors' shapes, for resilience tests. WithSelfCheck validates
 // every answer as it is sent and logs any violation.
@@ -87,12 +102,15 @@
 //
 //   - tasks stored by the admin API: at most DefaultMaxStoredTasks tasks and
 //     DefaultMaxStoredBytes bytes of task JSON (WithStoreLimits changes
-//     both); beyond them the tasks stored longest ago are evicted;
+//     both); beyond them the tasks stored longest ago are evicted, and the
+//     Taskmock-Evicted header that names them holds at most 1 KiB of names;
 //   - scenario=progress: the polls of at most MaxScenarios tasks are
 //     remembered; beyond, the task polled longest ago starts again;
 //   - the rate limit of WithRateLimit is one token bucket for the server,
 //     not one per client;
-//   - request bodies: an Esri form and an admin PUT at most 1 MiB each;
+//   - request bodies: an Esri form and an admin PUT at most 1 MiB each, a
+//     task (PUT or fixture file) nested at most jsonlimit.DefaultMaxDepth
+//     levels;
 //     request logs are written as they happen, never kept.
 //
 // Fixtures are read once, when New runs, and kept: their size is the

@@ -179,7 +179,7 @@ func (s *Server) serveEsri(w http.ResponseWriter, r *http.Request) string {
 		s.esriFail(w, out, http.StatusOK, esriErrorFor(http.StatusTooManyRequests), "")
 		return "esri.ratelimit"
 	}
-	if err := sleep(r.Context(), ctl.delay+s.chaos.latency()); err != nil {
+	if err := wait(w, r, ctl.delay+s.chaos.latency()); err != nil {
 		return "esri.canceled"
 	}
 	if code := s.auth.esri(r, params); code != 0 {

@@ -1,8 +1,13 @@
 package mockserver_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -86,3 +91,70 @@ func validMethod(m string) bool {
 	}
 	return false
 }
+
+// FuzzAdminGuard sends requests under /__taskmock/ with arbitrary methods,
+// paths, Host, Origin, preflight method and Taskmock-Admin header, with the
+// page's origin allowed by WithCORSOrigin. Whatever they hold, no answer
+// grants CORS, and the stored tasks change only for a request that is not
+// a read, whose Host names this machine and that carries the header.
+func FuzzAdminGuard(f *testing.F) {
+	for _, seed := range []struct{ method, path, host, origin, preflight, admin, body string }{
+		{"POST", "/__taskmock/reset", "127.0.0.1:4010", evilOrigin, "", "", ""},
+		{"POST", "/__taskmock/reset", "localhost:4010", "", "", "1", ""},
+		{"PUT", "/__taskmock/tasks/oracle/a", "attacker.example", "", "", "1", `{"id":"a"}`},
+		{"PUT", "/__taskmock/tasks/oracle/a", "[::1]:4010", "", "", "1", `{"id":"a"}`},
+		{"OPTIONS", "/__taskmock/tasks/oracle/a", "localhost", evilOrigin, "PUT", "", ""},
+		{"DELETE", "/__taskmock/tasks/oracle/edited", "LOCALHOST.", "", "", "yes", ""},
+		{"DELETE", "/__taskmock/tasks/oracle/edited", "127.0.0.1.nip.io", "", "", "yes", ""},
+		{"GET", "/__taskmock/health", "x", evilOrigin, "", "", ""},
+	} {
+		f.Add(seed.method, seed.path, seed.host, seed.origin, seed.preflight, seed.admin, seed.body)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "oracle-get-task-example.json"))
+	require.NoError(f, err)
+	var fields map[string]any
+	require.NoError(f, json.Unmarshal(b, &fields))
+	delete(fields, "id")
+	edited, err := json.Marshal(fields)
+	require.NoError(f, err)
+	s := newServer(f, mockserver.WithAdmin(), mockserver.WithCORSOrigin(evilOrigin))
+	list := func(t *testing.T) string { return get(t, s, adminURL+"tasks").text() }
+	f.Fuzz(func(t *testing.T, method, path, host, origin, preflight, admin, body string) {
+		if !validMethod(method) || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t\r\n#") {
+			t.Skip("not a request line a client can send")
+		}
+		req, err := http.NewRequest(method, "http://127.0.0.1"+path, strings.NewReader(body))
+		if err != nil {
+			t.Skip("not a request line a client can send")
+		}
+		require.Less(t, sendAdmin(t, s, http.MethodPut, adminURL+"tasks/oracle/edited", string(edited)).status, 300)
+		before := list(t)
+
+		req.Host = host
+		req.RemoteAddr = loopbackAddr
+		for name, value := range map[string]string{"Origin": origin, "Access-Control-Request-Method": preflight, mockserver.AdminHeader: admin} {
+			if value != "" {
+				req.Header.Set(name, value)
+			}
+		}
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if strings.HasPrefix(req.URL.Path, mockserver.AdminPrefix) {
+			for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Private-Network", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods"} {
+				require.Empty(t, w.Header().Get(h), "%s %s Host %q: %s", method, path, host, h)
+			}
+		}
+		if list(t) == before {
+			return
+		}
+		require.NotContains(t, []string{http.MethodGet, http.MethodHead, http.MethodOptions}, method, "a read changed the tasks")
+		require.NotEmpty(t, admin, "%s %s changed the tasks without %s", method, path, mockserver.AdminHeader)
+		name := strings.TrimSuffix((&url.URL{Host: host}).Hostname(), ".")
+		ip, err := netip.ParseAddr(name)
+		require.True(t, strings.EqualFold(name, "localhost") || err == nil && ip.Unmap().IsLoopback(),
+			"%s %s changed the tasks with Host %q", method, path, host)
+	})
+}
+
+// evilOrigin is the origin of a page that should not drive the admin API.
+const evilOrigin = "https://evil.example"

@@ -111,6 +111,25 @@ func do(t testing.TB, h http.Handler, req *http.Request) answer {
 // the same machine, as the admin API requires.
 const loopbackAddr = "127.0.0.1:49152"
 
+// adminURL is the root of the admin API as a tool of this machine calls
+// it: the Host is a loopback address, as the admin API requires.
+const adminURL = "http://127.0.0.1:4010" + mockserver.AdminPrefix
+
+// sendAdmin sends an admin request as a tool of this machine does: from
+// loopbackAddr, to a loopback Host, with the header that a request which
+// changes the tasks needs.
+func sendAdmin(t testing.TB, h http.Handler, method, target, body string) answer {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, r)
+	req.RemoteAddr = loopbackAddr
+	req.Header.Set(mockserver.AdminHeader, "1")
+	return do(t, h, req)
+}
+
 // get sends a GET of target, from loopbackAddr, with headers given as
 // name, value pairs.
 func get(t testing.TB, h http.Handler, target string, headers ...string) answer {

@@ -99,7 +99,7 @@ func (s *Server) serveOracle(w http.ResponseWriter, r *http.Request, id string) 
 		s.oracleFail(w, http.StatusTooManyRequests)
 		return "oracle.ratelimit"
 	}
-	if err := sleep(r.Context(), ctl.delay+s.chaos.latency()); err != nil {
+	if err := wait(w, r, ctl.delay+s.chaos.latency()); err != nil {
 		return "oracle.canceled"
 	}
 	if challenge := s.auth.oracle(r); challenge != "" {

@@ -1,14 +1,19 @@
 package mockserver_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -99,9 +104,7 @@ func TestSecurityScriptInTaskValues(t *testing.T) {
 		{"esri/" + opID, string(esriBody)},
 		{"oracle/" + taskID, string(oracleBody)},
 	} {
-		req := httptest.NewRequest(http.MethodPut, "http://mock.test"+mockserver.AdminPrefix+"tasks/"+put.path, strings.NewReader(put.body))
-		req.RemoteAddr = loopbackAddr
-		a := do(t, fromAdmin, req)
+		a := sendAdmin(t, fromAdmin, http.MethodPut, adminURL+"tasks/"+put.path, put.body)
 		require.Equal(t, http.StatusCreated, a.status, a.text())
 		assert.NotContains(t, a.text(), "<script>", "the admin API's echo is escaped too")
 	}
@@ -178,7 +181,7 @@ func TestSecurityPathTraversal(t *testing.T) {
 		assert.NotContains(t, a.text(), "TOP SECRET")
 		assert.NotContains(t, a.text(), "root:")
 	}
-	admin := "http://mock.test" + mockserver.AdminPrefix + "tasks/"
+	admin := adminURL + "tasks/"
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
 			wantNoSecret(t, get(t, s, "http://mock.test"+mockserver.OraclePrefix+id))
@@ -186,12 +189,8 @@ func TestSecurityPathTraversal(t *testing.T) {
 			wantNoSecret(t, get(t, s, esriURL(esriQuery("html", "taskGroupJobId", id))))
 			for _, api := range []string{"oracle", "esri", "..", "%2e%2e"} {
 				wantNoSecret(t, get(t, s, admin+api+"/"+id))
-				req := httptest.NewRequest(http.MethodDelete, admin+api+"/"+id, nil)
-				req.RemoteAddr = loopbackAddr
-				wantNoSecret(t, do(t, s, req))
-				req = httptest.NewRequest(http.MethodPut, admin+api+"/"+id, strings.NewReader(string(cb)))
-				req.RemoteAddr = loopbackAddr
-				wantNoSecret(t, do(t, s, req))
+				wantNoSecret(t, sendAdmin(t, s, http.MethodDelete, admin+api+"/"+id, ""))
+				wantNoSecret(t, sendAdmin(t, s, http.MethodPut, admin+api+"/"+id, string(cb)))
 			}
 		})
 	}
@@ -246,14 +245,15 @@ func TestSecurityOversizedBodies(t *testing.T) {
 	})
 	t.Run("an admin PUT", func(t *testing.T) {
 		body := &countingReader{r: strings.NewReader(`{"id":"big","title":"` + big + `"}`)}
-		req := httptest.NewRequest(http.MethodPut, "http://mock.test"+mockserver.AdminPrefix+"tasks/oracle/big", body)
+		req := httptest.NewRequest(http.MethodPut, adminURL+"tasks/oracle/big", body)
 		req.RemoteAddr = loopbackAddr
+		req.Header.Set(mockserver.AdminHeader, "1")
 		a := do(t, s, req)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, a.status)
 		assert.Equal(t, "application/json; charset=utf-8", a.header.Get("Content-Type"))
 		assert.Contains(t, a.text(), `"error":"cannot read the task: http: request body too large"`)
 		assert.LessOrEqual(t, body.n, 1<<20+64<<10, "reading stops at the limit")
-		assert.Equal(t, http.StatusNotFound, get(t, s, "http://mock.test"+mockserver.AdminPrefix+"tasks/oracle/big").status, "nothing stored")
+		assert.Equal(t, http.StatusNotFound, get(t, s, adminURL+"tasks/oracle/big").status, "nothing stored")
 	})
 }
 
@@ -308,8 +308,9 @@ func TestSecurityAdminLoopbackOnly(t *testing.T) {
 				{http.MethodPost, "reset", ""},
 				{http.MethodOptions, "tasks", ""},
 			} {
-				req := httptest.NewRequest(r.method, "http://mock.test"+mockserver.AdminPrefix+r.path, strings.NewReader(r.body))
+				req := httptest.NewRequest(r.method, adminURL+r.path, strings.NewReader(r.body))
 				req.RemoteAddr = tt.remote
+				req.Header.Set(mockserver.AdminHeader, "1")
 				req.Header.Set("X-Forwarded-For", "127.0.0.1")
 				req.Header.Set("X-Real-IP", "127.0.0.1")
 				a := do(t, s, req)
@@ -323,12 +324,11 @@ func TestSecurityAdminLoopbackOnly(t *testing.T) {
 		})
 	}
 	t.Run("a refused PUT stores nothing", func(t *testing.T) {
-		req := httptest.NewRequest(http.MethodPut, "http://mock.test"+mockserver.AdminPrefix+"tasks/oracle/from-afar", strings.NewReader(noID))
+		req := httptest.NewRequest(http.MethodPut, adminURL+"tasks/oracle/from-afar", strings.NewReader(noID))
+		req.Header.Set(mockserver.AdminHeader, "1")
 		require.Equal(t, http.StatusForbidden, do(t, s, req).status)
-		req = httptest.NewRequest(http.MethodPut, "http://mock.test"+mockserver.AdminPrefix+"tasks/oracle/from-near", strings.NewReader(noID))
-		req.RemoteAddr = loopbackAddr
-		require.Equal(t, http.StatusCreated, do(t, s, req).status, "the same PUT from loopback is stored")
-		a := get(t, s, "http://mock.test"+mockserver.AdminPrefix+"tasks/oracle/from-afar")
+		require.Equal(t, http.StatusCreated, sendAdmin(t, s, http.MethodPut, adminURL+"tasks/oracle/from-near", noID).status, "the same PUT from loopback is stored")
+		a := get(t, s, adminURL+"tasks/oracle/from-afar")
 		assert.Equal(t, http.StatusNotFound, a.status)
 	})
 	t.Run("the APIs and the health check answer any client", func(t *testing.T) {
@@ -338,4 +338,230 @@ func TestSecurityAdminLoopbackOnly(t *testing.T) {
 		}
 		requireValid(t, specs.Oracle, get(t, s, oracleURL(taskID, nil)))
 	})
+}
+
+// TestSecurityAdminFromWebPages: a web page cannot drive the admin API,
+// whatever the CORS setting: no CORS or Private Network grant under
+// /__taskmock/, a Host that is not this machine (DNS rebinding) is
+// refused, and a request that changes the tasks needs a header that a
+// page cannot send without a preflight. Every refusal leaves the stored
+// tasks as they were.
+func TestSecurityAdminFromWebPages(t *testing.T) {
+	const evil = "https://evil.example"
+	task := readTestdata(t, "oracle-get-task-example.json")
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal([]byte(task), &fields))
+	delete(fields, "id")
+	noID, err := json.Marshal(fields)
+	require.NoError(t, err)
+	type request struct {
+		method, target, body string
+		header               map[string]string
+	}
+	preflight := func(target, method string) request {
+		return request{http.MethodOptions, target, "", map[string]string{
+			"Origin": evil, "Access-Control-Request-Method": method,
+			"Access-Control-Request-Headers":         "content-type,taskmock-admin",
+			"Access-Control-Request-Private-Network": "true",
+		}}
+	}
+	tests := []struct {
+		name   string
+		req    request
+		status int
+		detail string // in the 403's detail
+	}{
+		{"preflight of a PUT", preflight(adminURL+"tasks/oracle/"+taskID, http.MethodPut), 403, "no CORS grant"},
+		{"preflight of a reset", preflight(adminURL+"reset", http.MethodPost), 403, "no CORS grant"},
+		{"preflight of the list", preflight(adminURL+"tasks", http.MethodGet), 403, "no CORS grant"},
+		{"preflight of the health check", preflight("http://127.0.0.1:4010"+mockserver.HealthPath, http.MethodGet), 403, "no CORS grant"},
+		{"simple text/plain POST reset", request{http.MethodPost, adminURL + "reset", "", map[string]string{"Origin": evil, "Content-Type": "text/plain"}}, 403, "needs the header Taskmock-Admin: 1"},
+		{"simple form POST reset", request{http.MethodPost, adminURL + "reset", "a=b", map[string]string{"Origin": evil, "Content-Type": "application/x-www-form-urlencoded"}}, 403, "needs the header Taskmock-Admin: 1"},
+		{"reset from curl without the header", request{http.MethodPost, adminURL + "reset", "", nil}, 403, "needs the header Taskmock-Admin: 1"},
+		{"JSON PUT without the header", request{http.MethodPut, adminURL + "tasks/oracle/" + taskID, task, map[string]string{"Content-Type": "application/json"}}, 403, "needs the header"},
+		{"DELETE without the header", request{http.MethodDelete, adminURL + "tasks/oracle/" + taskID, "", nil}, 403, "needs the header"},
+		{"PATCH without the header", request{http.MethodPatch, adminURL + "tasks/oracle/" + taskID, "", nil}, 403, "needs the header"},
+		{"an empty header", request{http.MethodPost, adminURL + "reset", "", map[string]string{mockserver.AdminHeader: ""}}, 403, "needs the header"},
+		{"Host attacker.example", request{http.MethodPost, "http://attacker.example/__taskmock/reset", "", map[string]string{mockserver.AdminHeader: "1"}}, 403, `found \"attacker.example\"`},
+		{"Host attacker.example:4010, a read", request{http.MethodGet, "http://attacker.example:4010/__taskmock/tasks", "", nil}, 403, "Host is localhost or a loopback address"},
+		{"Host 0.0.0.0", request{http.MethodGet, "http://0.0.0.0:4010/__taskmock/tasks", "", nil}, 403, "Host"},
+		{"Host localhost.attacker.example", request{http.MethodGet, "http://localhost.attacker.example/__taskmock/tasks", "", nil}, 403, "Host"},
+		{"Host 127.0.0.1.nip.io", request{http.MethodGet, "http://127.0.0.1.nip.io:4010/__taskmock/tasks", "", nil}, 403, "Host"},
+		{"Host 2130706433", request{http.MethodGet, "http://2130706433:4010/__taskmock/tasks", "", nil}, 403, "Host"},
+		{"Host [::2]", request{http.MethodGet, "http://[::2]:4010/__taskmock/tasks", "", nil}, 403, "Host"},
+		{"Host localhost:A", request{http.MethodGet, "/__taskmock/tasks", "", map[string]string{"Host": "localhost:A"}}, 403, "Host"},
+		{"no Host", request{http.MethodGet, "/__taskmock/tasks", "", map[string]string{"Host": ""}}, 403, "Host"},
+		{"Host localhost:4010", request{http.MethodGet, "http://localhost:4010/__taskmock/tasks", "", nil}, 200, ""},
+		{"Host LOCALHOST", request{http.MethodGet, "http://LOCALHOST/__taskmock/tasks", "", nil}, 200, ""},
+		{"Host localhost.", request{http.MethodGet, "http://localhost.:4010/__taskmock/tasks", "", nil}, 200, ""},
+		{"Host [::1]:4010", request{http.MethodGet, "http://[::1]:4010/__taskmock/tasks", "", nil}, 200, ""},
+		{"Host [::1]", request{http.MethodGet, "http://[::1]/__taskmock/tasks", "", nil}, 200, ""},
+		{"Host 127.0.0.1", request{http.MethodGet, "http://127.0.0.1/__taskmock/tasks", "", nil}, 200, ""},
+		{"Host 127.1.2.3:80", request{http.MethodGet, "http://127.1.2.3:80/__taskmock/tasks", "", nil}, 200, ""},
+		{"Host [::ffff:127.0.0.1]", request{http.MethodGet, "http://[::ffff:127.0.0.1]:4010/__taskmock/tasks", "", nil}, 200, ""},
+		{"an actual GET from a page gets no grant", request{http.MethodGet, adminURL + "tasks", "", map[string]string{"Origin": evil}}, 200, ""},
+		{"the health check gets no grant", request{http.MethodGet, "http://127.0.0.1:4010" + mockserver.HealthPath, "", map[string]string{"Origin": evil}}, 200, ""},
+		{"the health check answers any Host", request{http.MethodGet, "http://mock.internal:4010" + mockserver.HealthPath, "", nil}, 200, ""},
+		{"reset with the header", request{http.MethodPost, adminURL + "reset", "", map[string]string{mockserver.AdminHeader: "1"}}, 204, ""},
+		{"PUT with the header", request{http.MethodPut, "http://localhost:4010/__taskmock/tasks/oracle/" + taskID, task, map[string]string{mockserver.AdminHeader: "yes"}}, 200, ""},
+	}
+	for _, cors := range []struct {
+		name string
+		opts []mockserver.Option
+	}{
+		{"any origin", nil},
+		{"the page's origin allowed", []mockserver.Option{mockserver.WithCORSOrigin(evil)}},
+	} {
+		for _, tt := range tests {
+			t.Run(cors.name+"/"+tt.name, func(t *testing.T) {
+				dir := fixtureDir(t, map[string]string{"seed.json": task})
+				s := newServer(t, append([]mockserver.Option{mockserver.WithAdmin(), mockserver.WithFixtures(dir)}, cors.opts...)...)
+				edited := sendAdmin(t, s, http.MethodPut, adminURL+"tasks/oracle/edited", string(noID))
+				require.Equal(t, http.StatusCreated, edited.status, edited.text())
+				before := get(t, s, adminURL+"tasks").text()
+
+				var body io.Reader
+				if tt.req.body != "" {
+					body = strings.NewReader(tt.req.body)
+				}
+				req := httptest.NewRequest(tt.req.method, tt.req.target, body)
+				req.RemoteAddr = loopbackAddr
+				for k, v := range tt.req.header {
+					if k == "Host" {
+						req.Host = v
+						continue
+					}
+					req.Header.Set(k, v)
+				}
+				a := do(t, s, req)
+				assert.Equal(t, tt.status, a.status, a.text())
+				for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Private-Network", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers"} {
+					assert.Empty(t, a.header.Get(h), h)
+				}
+				if tt.status != http.StatusForbidden {
+					return
+				}
+				var refusal map[string]string
+				require.NoError(t, json.Unmarshal(a.body, &refusal), a.text())
+				assert.Equal(t, "forbidden", refusal["error"])
+				assert.Contains(t, a.text(), tt.detail)
+				assert.Equal(t, before, get(t, s, adminURL+"tasks").text(), "nothing changed")
+			})
+		}
+	}
+}
+
+// TestSecurityFixtureFiles: only regular files inside the fixture
+// directory are read, each of at most 1 MiB. A named pipe (which blocked
+// start-up), a device, a link that leaves the directory (which read
+// /etc/passwd or /dev/zero) and an oversized file are skipped without
+// being opened, with one warning each; a link that stays inside is
+// followed.
+func TestSecurityFixtureFiles(t *testing.T) {
+	valid := readTestdata(t, "oracle-get-task-example.json")
+	withID := func(id, title string) string {
+		var fields map[string]any
+		require.NoError(t, json.Unmarshal([]byte(valid), &fields))
+		fields["id"], fields["title"] = id, title
+		b, err := json.Marshal(fields)
+		require.NoError(t, err)
+		return string(b)
+	}
+	tests := []struct {
+		name   string
+		make   func(t *testing.T, dir, outside string) // makes name.json in dir
+		served string                                  // the id it serves, if any
+		skip   string                                  // the reason of its warning, if skipped
+	}{
+		{"a regular file", func(t *testing.T, dir, _ string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "a regular file.json"), []byte(withID("regular", "from a file")), 0o644))
+		}, "regular", ""},
+		{"a named pipe", func(t *testing.T, dir, _ string) {
+			require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "a named pipe.json"), 0o644))
+		}, "", "not a regular file (a named pipe)"},
+		{"a link to a named pipe", func(t *testing.T, dir, _ string) {
+			require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644))
+			require.NoError(t, os.Symlink("pipe", filepath.Join(dir, "a link to a named pipe.json")))
+		}, "", "not a regular file (a named pipe)"},
+		{"a link to the zero device", func(t *testing.T, dir, _ string) {
+			require.NoError(t, os.Symlink("/dev/zero", filepath.Join(dir, "a link to the zero device.json")))
+		}, "", "a symbolic link that leaves the directory"},
+		{"a link to the password file", func(t *testing.T, dir, _ string) {
+			require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, "a link to the password file.json")))
+		}, "", "a symbolic link that leaves the directory"},
+		{"a relative link out of the directory", func(t *testing.T, dir, outside string) {
+			require.NoError(t, os.WriteFile(filepath.Join(outside, "secret.json"), []byte(withID("secret", "TOP SECRET")), 0o600))
+			rel, err := filepath.Rel(dir, filepath.Join(outside, "secret.json"))
+			require.NoError(t, err)
+			require.NoError(t, os.Symlink(rel, filepath.Join(dir, "a relative link out of the directory.json")))
+		}, "", "a symbolic link that leaves the directory"},
+		{"a link through a directory link out", func(t *testing.T, dir, outside string) {
+			require.NoError(t, os.WriteFile(filepath.Join(outside, "secret2.json"), []byte(withID("secret2", "TOP SECRET")), 0o600))
+			require.NoError(t, os.Symlink(outside, filepath.Join(dir, "out")))
+			require.NoError(t, os.Symlink("out/secret2.json", filepath.Join(dir, "a link through a directory link out.json")))
+		}, "", "a symbolic link that leaves the directory"},
+		{"an absolute link", func(t *testing.T, dir, _ string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "abs.task"), []byte(withID("absolute", "x")), 0o644))
+			require.NoError(t, os.Symlink(filepath.Join(dir, "abs.task"), filepath.Join(dir, "an absolute link.json")))
+		}, "", "a symbolic link that leaves the directory"},
+		{"a link that leads nowhere", func(t *testing.T, dir, _ string) {
+			require.NoError(t, os.Symlink("nothing", filepath.Join(dir, "a link that leads nowhere.json")))
+		}, "", "a symbolic link that leads nowhere"},
+		{"a link to a directory", func(t *testing.T, dir, _ string) {
+			require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+			require.NoError(t, os.Symlink("sub", filepath.Join(dir, "a link to a directory.json")))
+		}, "", "not a regular file (a directory)"},
+		{"a relative link inside", func(t *testing.T, dir, _ string) {
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "shared"), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "shared", "task.txt"), []byte(withID("linked", "through a link")), 0o644))
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "tasks"), 0o755))
+			require.NoError(t, os.Symlink("../shared/task.txt", filepath.Join(dir, "tasks", "a relative link inside.json")))
+		}, "linked", ""},
+		{"a file over 1 MiB", func(t *testing.T, dir, _ string) {
+			big := strings.Replace(withID("big", "padded"), "{", "{"+strings.Repeat(" ", 1<<20), 1)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "a file over 1 MiB.json"), []byte(big), 0o644))
+		}, "", "larger than 1 MiB, the limit of a task"},
+		{"a file of exactly 1 MiB", func(t *testing.T, dir, _ string) {
+			task := withID("at-the-limit", "padded")
+			full := strings.Replace(task, "{", "{"+strings.Repeat(" ", 1<<20-len(task)), 1)
+			require.Len(t, full, 1<<20)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "a file of exactly 1 MiB.json"), []byte(full), 0o644))
+		}, "at-the-limit", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, outside := t.TempDir(), t.TempDir()
+			tt.make(t, dir, outside)
+			var logs bytes.Buffer
+			done := make(chan struct{})
+			var s *mockserver.Server
+			var err error
+			go func() {
+				defer close(done)
+				s, err = mockserver.New(mockserver.WithFixtures(dir), mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			}()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("New hangs on the fixture")
+			}
+			require.NoError(t, err)
+			warnings := strings.Count(logs.String(), "level=WARN")
+			if tt.skip != "" {
+				file := filepath.Join(dir, tt.name+".json")
+				assert.Equal(t, 1, warnings, logs.String())
+				assert.Contains(t, logs.String(), `msg="fixture skipped" file="`+file+`" reason="`+tt.skip)
+			} else {
+				assert.Zero(t, warnings, logs.String())
+			}
+			for _, id := range []string{"secret", "secret2"} {
+				assert.NotContains(t, get(t, s, oracleURL(id, nil)).text(), "TOP SECRET")
+			}
+			if tt.served != "" {
+				a := get(t, s, oracleURL(tt.served, nil))
+				requireValid(t, specs.Oracle, a)
+				assert.Equal(t, "COMPLETED", decodeOracle(t, a.body).State, "the fixture, not a generated task")
+			}
+		})
+	}
 }

@@ -27,7 +27,8 @@ const (
 	EsriPath = "/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask"
 	// OraclePrefix is the path of an Oracle task without its id.
 	OraclePrefix = "/process/api/v1/tasks/"
-	// HealthPath answers {"status":"ok"} to GET.
+	// HealthPath answers {"status":"ok"} to GET, for any client and any
+	// Host, with no CORS grant (see WithAdmin).
 	HealthPath = "/__taskmock/health"
 )
 
@@ -83,7 +84,10 @@ func WithSeed(seed uint64) Option { return func(s *Server) { s.seed = seed } }
 // WithClock sets the generation anchor: the "now" of every task, read once
 // per request. The default is the start of the current UTC day when New
 // runs, so tasks stay the same across requests and restarts within a day;
-// pass a function that returns a fixed time to pin them for good.
+// pass a function that returns a fixed time to pin them for good. New
+// reads the clock once and fails when it is outside
+// fixtures.EarliestClock..fixtures.LatestClock, where the tasks' dates
+// would leave the years 0001 to 9999.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) {
 		if now == nil {
@@ -128,6 +132,9 @@ func New(opts ...Option) (*Server, error) {
 		day := time.Now().UTC().Truncate(24 * time.Hour)
 		s.clock = func() time.Time { return day }
 	}
+	if err := fixtures.CheckClock(s.clock()); err != nil {
+		s.optErrs = append(s.optErrs, fmt.Errorf("WithClock: %w", err))
+	}
 	if err := s.cors.compile(); err != nil {
 		s.optErrs = append(s.optErrs, err)
 	}
@@ -169,13 +176,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.selfCheck {
 		s.check(r.Context(), r, rec, response)
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	attrs := [...]slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", rec.status),
 		slog.String("response", response),
 		slog.Duration("latency", time.Since(start)),
-	)
+		{},
+	}
+	level, n := slog.LevelInfo, len(attrs)-1
+	if rec.err != nil {
+		// The status line may have gone out, the body did not: say so
+		// rather than log a plain 200.
+		level, n = slog.LevelWarn, len(attrs)
+		attrs[n-1] = slog.String("error", "the answer was cut: "+rec.err.Error())
+	}
+	s.log.LogAttrs(r.Context(), level, "request", attrs[:n]...)
 }
 
 // route dispatches the request and returns the name of the response it
@@ -183,10 +199,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) route(w http.ResponseWriter, r *http.Request) string {
 	path := r.URL.Path
 	switch {
-	case path == HealthPath:
-		return s.serveHealth(w, r)
-	case s.admin && strings.HasPrefix(path, AdminPrefix):
-		return s.serveAdmin(w, r)
+	case strings.HasPrefix(path, AdminPrefix):
+		return s.serveInternal(w, r)
 	case strings.HasSuffix(path, s.esriPath):
 		return s.serveEsri(w, r)
 	}
@@ -215,8 +229,12 @@ func oracleID(u *url.URL) (string, bool) {
 	return id, true
 }
 
+// serveHealth answers the health check, to any client and any Host, with
+// no CORS grant.
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) string {
-	s.cors.headers(w.Header(), r)
+	if isPreflight(r) {
+		return refuseCORS(w)
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
@@ -273,11 +291,12 @@ const (
 	contentTypeHTML = "text/html; charset=utf-8"
 )
 
-// recorder remembers the status written, for the log, and with body a copy
-// of the body, for the self-check.
+// recorder remembers the status written and the first error of a write,
+// for the log, and with body a copy of the body, for the self-check.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	err    error
 	body   *bytes.Buffer
 }
 
@@ -295,7 +314,11 @@ func (r *recorder) Write(b []byte) (int, error) {
 	if r.body != nil {
 		r.body.Write(b)
 	}
-	return r.ResponseWriter.Write(b)
+	n, err := r.ResponseWriter.Write(b)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // Unwrap gives http.ResponseController the underlying writer.

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskmock/taskmock/fixtures"
 	"github.com/taskmock/taskmock/mockserver"
 )
 
@@ -29,6 +30,12 @@ func TestNew(t *testing.T) {
 		}, ""},
 		{"any origin", []mockserver.Option{mockserver.WithCORSOrigin("*")}, ""},
 		{"nil clock", []mockserver.Option{mockserver.WithClock(nil)}, "WithClock: nil clock"},
+		{"a clock at the end of year 9999", []mockserver.Option{mockserver.WithClock(func() time.Time { return time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC) })},
+			"WithClock: fixtures: clock out of range: 9999-12-31T23:59:59Z is not from 0002-01-01T00:00:00Z to 9998-12-31T23:59:59Z"},
+		{"a clock in year 1", []mockserver.Option{mockserver.WithClock(func() time.Time { return time.Date(1, 6, 1, 0, 0, 0, 0, time.UTC) })},
+			"WithClock: fixtures: clock out of range: 0001-06-01T00:00:00Z"},
+		{"the zero time", []mockserver.Option{mockserver.WithClock(func() time.Time { return time.Time{} })}, "clock out of range"},
+		{"the latest clock", []mockserver.Option{mockserver.WithClock(func() time.Time { return fixtures.LatestClock })}, ""},
 		{"origin with a path", []mockserver.Option{mockserver.WithCORSOrigin("http://localhost:5173/app")}, `invalid CORS origin "http://localhost:5173/app": expected scheme://host[:port]`},
 		{"origin without scheme", []mockserver.Option{mockserver.WithCORSOrigin("localhost:5173")}, `invalid CORS origin "localhost:5173"`},
 		{"no origin", []mockserver.Option{mockserver.WithCORSOrigin()}, "no CORS origin given"},

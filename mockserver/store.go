@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/internal/jsonlimit"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -321,46 +323,138 @@ func (q *queue[K, V]) each(f func(K, V)) {
 // any task group). Every file is validated when New runs: a file that is
 // not a task that keeps the contract makes New fail, with one error per
 // file naming it and its violations.
+//
+// Only regular files inside dir are read, each of at most 1 MiB (the
+// limit of an admin PUT) and nested at most jsonlimit.DefaultMaxDepth
+// levels. A relative symbolic link is followed while it stays inside dir;
+// a *.json entry that is anything else (a named pipe, a device, a socket,
+// a directory, a link that leaves dir or leads nowhere, a file over the
+// limit) is skipped, with one warning each in the log of WithLogger, and
+// is never opened. Symbolic links to directories are not walked into.
 func WithFixtures(dir string) Option {
 	return func(s *Server) { s.fixtureDirs = append(s.fixtureDirs, dir) }
 }
+
+// maxFixtureBytes limits a fixture file: a task is at most as large
+// whether it is PUT or read from a file.
+const maxFixtureBytes = maxTaskBytes
 
 // loadFixtures reads the fixture directories into the store.
 func (s *Server) loadFixtures() error {
 	var errs []error
 	for _, dir := range s.fixtureDirs {
-		fsys := os.DirFS(dir)
-		err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || path.Ext(name) != ".json" {
-				return nil
-			}
-			file := filepath.Join(dir, filepath.FromSlash(name))
-			b, err := fs.ReadFile(fsys, name)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("mockserver: fixture %s: %w", file, err))
-				return nil
-			}
-			key, body, err := s.readTask("", "", b)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("mockserver: fixture %s: %w", file, err))
-				return nil
-			}
-			if prev, dup := s.store.loaded[key]; dup {
-				errs = append(errs, fmt.Errorf("mockserver: fixture %s: %s task %s is also in %s", file, key.api, key.id, prev.source))
-				return nil
-			}
-			s.store.loaded[key] = storedTask{body: body, source: file}
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("mockserver: fixtures %s: %w", dir, err))
-		}
+		errs = append(errs, s.loadFixtureDir(dir)...)
 	}
 	s.store.reset()
 	return errors.Join(errs...)
+}
+
+// loadFixtureDir reads the fixtures of dir into the store, and returns an
+// error for each file that is not a valid task. Every name is resolved
+// inside dir (os.Root): no link, however it is spelled, reads a file
+// outside it.
+func (s *Server) loadFixtureDir(dir string) []error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return []error{fmt.Errorf("mockserver: fixtures %s: %w", dir, err)}
+	}
+	defer root.Close()
+	var errs []error
+	err = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || path.Ext(name) != ".json" {
+			return nil
+		}
+		file := filepath.Join(dir, filepath.FromSlash(name))
+		b, skip, err := readFixture(root, name, d.Type())
+		switch {
+		case skip != "":
+			s.log.Warn("fixture skipped", "file", file, "reason", skip)
+			return nil
+		case err != nil:
+			errs = append(errs, fmt.Errorf("mockserver: fixture %s: %w", file, err))
+			return nil
+		}
+		key, body, err := s.readTask("", "", b)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mockserver: fixture %s: %w", file, err))
+			return nil
+		}
+		if prev, dup := s.store.loaded[key]; dup {
+			errs = append(errs, fmt.Errorf("mockserver: fixture %s: %s task %s is also in %s", file, key.api, key.id, prev.source))
+			return nil
+		}
+		s.store.loaded[key] = storedTask{body: body, source: file}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("mockserver: fixtures %s: %w", dir, err))
+	}
+	return errs
+}
+
+// readFixture reads the fixture file name of root, whose directory entry
+// has type mode. It returns why the file is skipped instead, when it is
+// not a regular file inside root of at most maxFixtureBytes; only a
+// regular file is ever opened, so that a named pipe cannot block and a
+// device cannot be read without end.
+func readFixture(root *os.Root, name string, mode fs.FileMode) (b []byte, skip string, err error) {
+	if mode&fs.ModeSymlink != 0 {
+		fi, err := root.Stat(name) // follows links while they stay inside root
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, "a symbolic link that leads nowhere", nil
+			}
+			return nil, "a symbolic link that leaves the directory (only relative links to files inside it are followed)", nil
+		}
+		mode = fi.Mode().Type()
+	}
+	if !mode.IsRegular() {
+		return nil, "not a regular file (" + fileKind(mode) + ")", nil
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, "", err
+	}
+	tooLarge := fmt.Sprintf("larger than %s, the limit of a task", jsonlimit.Size(maxFixtureBytes))
+	switch {
+	case !fi.Mode().IsRegular(): // replaced since the directory was read
+		return nil, "not a regular file (" + fileKind(fi.Mode().Type()) + ")", nil
+	case fi.Size() > maxFixtureBytes:
+		return nil, tooLarge, nil
+	}
+	b, err = io.ReadAll(io.LimitReader(f, maxFixtureBytes+1))
+	if err != nil {
+		return nil, "", err
+	}
+	if len(b) > maxFixtureBytes { // grown since its Stat
+		return nil, tooLarge, nil
+	}
+	return b, "", nil
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(mode fs.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	case mode&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "an irregular file"
 }
 
 // taskError is a task that does not keep the contract.
@@ -376,6 +470,9 @@ func (e *taskError) Error() string { return e.msg }
 // from the body (an Esri body has "task") and the id read from it. A task
 // without an id gets the given one.
 func (s *Server) readTask(api specs.Name, id string, b []byte) (taskKey, object, error) {
+	if err := jsonlimit.Check(b, jsonlimit.Limits{MaxBytes: maxTaskBytes}); err != nil {
+		return taskKey{}, nil, &taskError{msg: err.Error()}
+	}
 	body, err := parseObject(b)
 	if err != nil {
 		return taskKey{}, nil, &taskError{msg: "not a JSON object: " + err.Error()}

@@ -3,9 +3,9 @@ package mockserver_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -92,6 +92,10 @@ func TestFixtures(t *testing.T) {
 	})
 }
 
+// deep is a task with a member nested 200 levels deep: beyond
+// jsonlimit.DefaultMaxDepth, far below encoding/json's own limit.
+var deep = `{"id":"deep","title":"x","x":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}`
+
 func TestFixturesInvalid(t *testing.T) {
 	valid := readTestdata(t, "oracle-get-task-example.json")
 	tests := []struct {
@@ -109,6 +113,8 @@ func TestFixturesInvalid(t *testing.T) {
 			[]string{`n.json: the task has no well-formed id (found "")`}},
 		{"the same id twice", map[string]string{"a.json": valid, "b.json": valid},
 			[]string{"b.json: oracle task 1f15bc3a-5948-11ef-873e-0242ac15001b is also in "}},
+		{"nested too deep", map[string]string{"deep.json": deep},
+			[]string{"deep.json: JSON nested deeper than 128 levels (at byte 156)"}},
 		{"two bad files", map[string]string{"p.json": "[]", "q.json": "7"},
 			[]string{"p.json: not a JSON object", "q.json: not a JSON object"}},
 	}
@@ -134,7 +140,7 @@ func TestFixturesInvalid(t *testing.T) {
 
 func TestAdmin(t *testing.T) {
 	dir := fixtureDir(t, map[string]string{"seed.json": readTestdata(t, "oracle-get-task-example.json")})
-	admin := "http://mock.test" + mockserver.AdminPrefix
+	admin := adminURL
 
 	t.Run("off by default", func(t *testing.T) {
 		a := get(t, newServer(t), admin+"tasks")
@@ -142,16 +148,7 @@ func TestAdmin(t *testing.T) {
 	})
 
 	s := newServer(t, mockserver.WithAdmin(), mockserver.WithFixtures(dir))
-	send := func(method, target, body string) answer {
-		var req *http.Request
-		if body != "" {
-			req = httptest.NewRequest(method, target, strings.NewReader(body))
-		} else {
-			req = httptest.NewRequest(method, target, nil)
-		}
-		req.RemoteAddr = loopbackAddr
-		return do(t, s, req)
-	}
+	send := func(method, target, body string) answer { return sendAdmin(t, s, method, target, body) }
 	list := func() []map[string]string {
 		var body struct{ Tasks []map[string]string }
 		require.NoError(t, json.Unmarshal(get(t, s, admin+"tasks").body, &body))
@@ -198,6 +195,10 @@ func TestAdmin(t *testing.T) {
 		require.Len(t, body.Violations, 2)
 		assert.Equal(t, "/priority", body.Violations[0].Location)
 		assert.Equal(t, "schema-enum", body.Violations[1].Rule)
+
+		a = send(http.MethodPut, admin+"tasks/oracle/deep", deep)
+		assert.Equal(t, http.StatusBadRequest, a.status)
+		assert.JSONEq(t, `{"error":"invalid task: JSON nested deeper than 128 levels (at byte 156)","violations":[]}`, a.text())
 
 		a = send(http.MethodPut, admin+"tasks/oracle/x", `{"id":"y"}`)
 		assert.Equal(t, http.StatusBadRequest, a.status)
@@ -246,9 +247,7 @@ func TestScenarioProgress(t *testing.T) {
 		assert.Equal(t, []string{"new", "inProgress", "completed", "completed"}, statuses)
 	})
 	t.Run("reset starts again", func(t *testing.T) {
-		req := httptest.NewRequest(http.MethodPost, "http://mock.test/__taskmock/reset", nil)
-		req.RemoteAddr = loopbackAddr
-		require.Equal(t, http.StatusNoContent, do(t, s, req).status)
+		require.Equal(t, http.StatusNoContent, sendAdmin(t, s, http.MethodPost, adminURL+"reset", "").status)
 		a := get(t, s, oracleURL("poll-1", nil), "Prefer", "scenario=progress")
 		assert.Equal(t, "UNASSIGNED", decodeOracle(t, a.body).State)
 	})
@@ -268,16 +267,14 @@ func TestAdminStoreBounds(t *testing.T) {
 	var logs bytes.Buffer
 	s := newServer(t, mockserver.WithAdmin(), mockserver.WithFixtures(dir), mockserver.WithStoreLimits(2, 1<<20),
 		mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	admin := "http://mock.test" + mockserver.AdminPrefix
+	admin := adminURL
 	put := func(id, title string) answer {
 		var fields map[string]any
 		require.NoError(t, json.Unmarshal([]byte(readTestdata(t, "oracle-get-task-example.json")), &fields))
 		fields["id"], fields["title"] = id, title
 		b, err := json.Marshal(fields)
 		require.NoError(t, err)
-		req := httptest.NewRequest(http.MethodPut, admin+"tasks/oracle/"+id, strings.NewReader(string(b)))
-		req.RemoteAddr = loopbackAddr
-		return do(t, s, req)
+		return sendAdmin(t, s, http.MethodPut, admin+"tasks/oracle/"+url.PathEscape(id), string(b))
 	}
 	title := func(id string) string { return decodeOracle(t, get(t, s, oracleURL(id, nil)).body).Title }
 	fixtureTitle := title(taskID)
@@ -287,7 +284,7 @@ func TestAdminStoreBounds(t *testing.T) {
 	a := put("a-2", "second")
 	require.Equal(t, http.StatusCreated, a.status)
 	assert.Equal(t, "oracle/"+taskID, a.header.Get("Taskmock-Evicted"), "the oldest edit goes")
-	assert.Contains(t, logs.String(), `level=WARN msg="admin store full: evicted the tasks stored longest ago" evicted=[oracle/`+taskID+`] max_tasks=2 max_bytes=1048576`)
+	assert.Contains(t, logs.String(), `level=WARN msg="admin store full: evicted the tasks stored longest ago" count=1 evicted=oracle/`+taskID+` max_tasks=2 max_bytes=1048576`)
 	assert.Equal(t, fixtureTitle, title(taskID), "the fixture answers again")
 	assert.Equal(t, "first", title("a-1"))
 
@@ -295,6 +292,56 @@ func TestAdminStoreBounds(t *testing.T) {
 	assert.Equal(t, "oracle/a-1", a.header.Get("Taskmock-Evicted"))
 	assert.NotEqual(t, "first", title("a-1"), "generated again")
 	assert.Empty(t, put("a-3", "third again").header.Get("Taskmock-Evicted"), "a replacement evicts nothing")
+
+	t.Run("ids are path-escaped", func(t *testing.T) {
+		require.Equal(t, http.StatusCreated, put("a,b/ü", "odd").status)
+		put("a-4", "fourth")
+		a := put("a-5", "fifth")
+		assert.Equal(t, "oracle/a%2Cb%2F%C3%BC", a.header.Get(mockserver.EvictedHeader))
+	})
+
+	t.Run("a PUT that evicts thousands names them in a bounded header", func(t *testing.T) {
+		var logs bytes.Buffer
+		s := newServer(t, mockserver.WithAdmin(), mockserver.WithStoreLimits(100000, 1<<20),
+			mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		small := strings.Repeat("x", 200)
+		n := 0
+		for size := 0; size < 1<<20-4<<10; n++ {
+			body := fmt.Sprintf(`{"id":"t-%04d","title":%q}`, n, small)
+			a := sendAdmin(t, s, http.MethodPut, adminURL+"tasks/oracle/"+fmt.Sprintf("t-%04d", n), body)
+			require.Equal(t, http.StatusCreated, a.status, a.text())
+			require.Empty(t, a.header.Get(mockserver.EvictedHeader))
+			size += len(body)
+		}
+		require.Greater(t, n, 4000)
+		big := `{"id":"big","title":"` + strings.Repeat("y", 1<<20-64) + `"}`
+		a := sendAdmin(t, s, http.MethodPut, adminURL+"tasks/oracle/big", big)
+		require.Equal(t, http.StatusCreated, a.status, a.text())
+
+		var list struct{ Tasks []map[string]string }
+		require.NoError(t, json.Unmarshal(get(t, s, adminURL+"tasks").body, &list))
+		evicted := n - (len(list.Tasks) - 1)
+		require.Greater(t, evicted, 4000)
+
+		h := a.header.Get(mockserver.EvictedHeader)
+		assert.LessOrEqual(t, len(h), 1<<10+len(", and 99999 more"))
+		names, more, ok := strings.Cut(h, ", and ")
+		require.True(t, ok, h)
+		listed := strings.Split(names, ", ")
+		assert.Equal(t, "oracle/t-0000", listed[0], "oldest first")
+		assert.Equal(t, "oracle/t-0001", listed[1])
+		assert.Equal(t, fmt.Sprintf("%d more", evicted-len(listed)), more)
+
+		var line string
+		for l := range strings.Lines(logs.String()) {
+			if strings.Contains(l, "level=WARN") {
+				require.Empty(t, line, "one warning")
+				line = l
+			}
+		}
+		assert.Contains(t, line, fmt.Sprintf("count=%d evicted=", evicted))
+		assert.Less(t, len(line), 2<<10, "the log line is bounded too")
+	})
 
 	t.Run("limits are checked", func(t *testing.T) {
 		_, err := mockserver.New(mockserver.WithStoreLimits(0, 1<<20))

@@ -235,6 +235,8 @@ func TestFixturesUsageErrors(t *testing.T) {
 		{[]string{"--api", "esri", "--count", "1", "--seed", "x"}, []string{`taskmock fixtures: --seed must be an integer from 0 to 18446744073709551615, got "x"`, hint}},
 		{[]string{"--api", "esri", "--count", "1", "--format", "xml"}, []string{`taskmock fixtures: --format must be ndjson or json, got "xml"`, hint}},
 		{[]string{"--api", "esri", "--count", "1", "--now", "yesterday"}, []string{`taskmock fixtures: --now must be an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got "yesterday"`, hint}},
+		{[]string{"--api", "esri", "--count", "1", "--now", "9999-12-31T23:59:59Z"}, []string{`taskmock fixtures: --now must be from 0002-01-01T00:00:00Z to 9998-12-31T23:59:59Z (the tasks' dates lie up to a year around it, within the years 0001 to 9999), got "9999-12-31T23:59:59Z"`, hint}},
+		{[]string{"--api", "oracle", "--count", "1", "--now", "0001-01-01T00:00:00Z"}, []string{`taskmock fixtures: --now must be from 0002-01-01T00:00:00Z to 9998-12-31T23:59:59Z (the tasks' dates lie up to a year around it, within the years 0001 to 9999), got "0001-01-01T00:00:00Z"`, hint}},
 		{[]string{"--api", "esri", "--count", "1", "--lang", "pt-BR"}, []string{`taskmock fixtures: --lang must name en, de, fr or es (a BCP 47 list such as de-DE,de;q=0.9,en;q=0.8), got "pt-BR"`, hint}},
 		{[]string{"--api", "esri", "--count", "1", "--state", "COMPLETED"}, []string{"taskmock fixtures: --state applies to --api oracle only; esri tasks take --status", hint}},
 		{[]string{"--api", "oracle", "--count", "1", "--status", "new"}, []string{"taskmock fixtures: --status applies to --api esri only; oracle tasks take --state", hint}},

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/taskmock/taskmock/fixtures"
 	"github.com/taskmock/taskmock/mockserver"
 	"github.com/taskmock/taskmock/specs"
 )
@@ -83,7 +84,10 @@ parameter (the query wins):
   Prefer: example=seed       the reference page's example, with the ids asked
   Prefer: status=completed   an Esri task status; for Oracle state=COMPLETED,
                              substate=..., priority=1..3
-  Prefer: delay=300ms        wait before answering (at most 20s)
+  Prefer: delay=300ms        wait before answering (at most 20s; with
+                             --latency, at most 30s in all: the wait is
+                             not counted in the 30s write timeout, so a
+                             delayed answer is always written whole)
   Prefer: scenario=progress  successive polls move the task along: Esri new,
                              inProgress, completed; Oracle UNASSIGNED,
                              ASSIGNED (CLAIMED), COMPLETED
@@ -94,9 +98,11 @@ Flags:
   --addr HOST:PORT       the address to listen on (default ` + defaultServeAddr + `);
                          port 0 picks a free port, printed on start
   --seed N               the seed of the tasks (default ` + fmt.Sprint(mockserver.DefaultSeed) + `)
-  --now RFC3339          the time the tasks are generated at
-                         (default: the start of the current UTC day, so
-                         tasks stay the same across restarts within a day)
+  --now RFC3339          the time the tasks are generated at, from
+                         0002-01-01T00:00:00Z to 9998-12-31T23:59:59Z
+                         (dates lie up to a year around it); default: the
+                         start of the current UTC day, so tasks stay the
+                         same across restarts within a day
   --log-format FORMAT    the format of the request log on standard error:
                          text or json (default text); lines are written in
                          batches, at most 100ms after their request
@@ -106,9 +112,11 @@ Flags:
                          is refused (Esri 498, Oracle 401)
   --revoked TOKENS       more tokens to refuse, comma-separated (implies
                          --require-auth)
-  --cors-origin ORIGINS  the origins that may call the mock from a browser,
-                         comma-separated or repeated, such as
-                         http://localhost:5173 (default: any origin)
+  --cors-origin ORIGINS  the origins that may call the two APIs from a
+                         browser, comma-separated or repeated, such as
+                         http://localhost:5173 (default: any origin); a
+                         preflight is granted the headers it asks for.
+                         Nothing under /__taskmock/ is ever granted
   --self-check           validate every answer under the contract as it is
                          sent, and log any violation (there must be none)
 
@@ -118,19 +126,29 @@ Tasks that stay put:
                          server) for their ids: an Oracle task's id, an Esri
                          task's taskOperationId; every file is validated on
                          start, and an invalid one stops the server
-                         (repeatable)
+                         (repeatable). Only regular files inside DIR of at
+                         most 1 MiB are read (links followed while they stay
+                         inside DIR); any other *.json is skipped with a
+                         warning
   --admin                turn on the admin API under /__taskmock/:
                          GET tasks, GET|PUT|DELETE tasks/{esri|oracle}/{id},
-                         POST reset (a PUT task is validated first);
-                         loopback clients only, others get 403
+                         POST reset (a PUT task is validated first). It
+                         answers a loopback client whose Host is localhost,
+                         127.0.0.1 or [::1] (any port); PUT, DELETE and POST
+                         also need the header Taskmock-Admin: 1. Anything
+                         else gets 403, and no web page is given CORS:
+                           curl -X POST -H 'Taskmock-Admin: 1' \
+                             http://127.0.0.1:4010/__taskmock/reset
   --admin-max-tasks N    the admin API keeps at most N tasks (default 1000)
   --admin-max-mb N       and at most N MiB of task JSON (default 4); beyond
                          either, a PUT evicts the tasks stored longest ago
-                         and names them in a Taskmock-Evicted header
+                         and names them in a Taskmock-Evicted header (at
+                         most 1 KiB of names, then "and N more")
 
 Chaos, for resilience tests (the APIs only, not the health check):
   --latency D            delay every answer by D (50ms), or by a random
-                         duration in a range (20ms..400ms); at most 10s
+                         duration in a range (20ms..400ms); at most 10s,
+                         on top of any Prefer: delay
   --error-rate P         fail a share P of the requests (0.05 is 5%) with a
                          documented error: Oracle 429, 500 or 503, Esri an
                          ArcGIS 500 envelope; Prefer: code=N still wins
@@ -226,6 +244,9 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {
 			return e.usageFail(cmd, fmt.Errorf("--now must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got %q", *now))
+		}
+		if err := fixtures.CheckClock(t); err != nil {
+			return e.usageFail(cmd, nowRangeError(*now))
 		}
 		anchor = t.UTC()
 	}

@@ -315,6 +315,8 @@ func TestServeUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--log-format", "xml"}, `--log-format must be text or json, got "xml"`},
 		{[]string{"--now", "yesterday"}, `--now must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got "yesterday"`},
+		{[]string{"--now", "9999-12-31T23:59:59Z"}, `--now must be from 0002-01-01T00:00:00Z to 9998-12-31T23:59:59Z (the tasks' dates lie up to a year around it, within the years 0001 to 9999), got "9999-12-31T23:59:59Z"`},
+		{[]string{"--now", "0001-01-01T00:00:00Z"}, `--now must be from 0002-01-01T00:00:00Z to 9998-12-31T23:59:59Z`},
 		{[]string{"--seed", "-1"}, `--seed: "-1" is not a whole number of 0 or more`},
 		{[]string{"--cors-origin", "localhost:5173"}, `invalid CORS origin "localhost:5173": expected scheme://host[:port] such as http://localhost:5173`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
@@ -590,9 +592,88 @@ func TestServeHardening(t *testing.T) {
 		assert.Equal(t, http.StatusOK, status, "this test is a loopback client")
 		var stdout, stderr bytes.Buffer
 		require.NoError(t, runServe(context.Background(), []string{"--help"}, &stdout, &stderr))
-		assert.Contains(t, stdout.String(), "loopback clients only, others get 403")
+		assert.Contains(t, stdout.String(), "answers a loopback client whose Host is localhost,\n                         127.0.0.1 or [::1] (any port)")
+		assert.Contains(t, stdout.String(), "also need the header Taskmock-Admin: 1")
+	})
+	t.Run("a web page cannot drive the admin API", func(t *testing.T) {
+		send := func(method, path string, headers ...string) (int, http.Header, string) {
+			req, err := http.NewRequest(method, r.base+path, nil)
+			require.NoError(t, err)
+			for _, h := range headers {
+				name, value, _ := strings.Cut(h, ": ")
+				if name == "Host" {
+					req.Host = value
+					continue
+				}
+				req.Header.Set(name, value)
+			}
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			return res.StatusCode, res.Header, string(body)
+		}
+		status, h, body := send(http.MethodOptions, "/__taskmock/reset", "Origin: https://evil.example",
+			"Access-Control-Request-Method: POST", "Access-Control-Request-Private-Network: true")
+		assert.Equal(t, http.StatusForbidden, status, body)
+		assert.Empty(t, h.Get("Access-Control-Allow-Origin"))
+		assert.Empty(t, h.Get("Access-Control-Allow-Private-Network"))
+		status, _, body = send(http.MethodPost, "/__taskmock/reset", "Origin: https://evil.example", "Content-Type: text/plain")
+		assert.Equal(t, http.StatusForbidden, status, body)
+		status, _, body = send(http.MethodGet, "/__taskmock/tasks", "Host: attacker.example:4010")
+		assert.Equal(t, http.StatusForbidden, status, body)
+		status, _, body = send(http.MethodPost, "/__taskmock/reset", "Taskmock-Admin: 1", "Host: localhost:4010")
+		assert.Equal(t, http.StatusNoContent, status, body)
 	})
 	require.NoError(t, r.stop(t))
+}
+
+// TestServeDelayWithinWriteTimeout: --latency and a Prefer delay together
+// beyond the write timeout still give the whole answer, and the log says
+// what the client got.
+func TestServeDelayWithinWriteTimeout(t *testing.T) {
+	limits := defaultServeLimits()
+	limits.writeTimeout = 300 * time.Millisecond
+	r := startServeLimits(t, limits, "--addr", "127.0.0.1:0", "--latency", "200ms")
+	for _, p := range []string{
+		"/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b",
+		"/arcgis/rest/services/S/TopographicProductionServer/workflows/tasks/getTask?f=json&taskGroupJobId=A031377A-E3C5-4C1A-A081-56285228A3A3&taskOperationId=F6208AD7-D10C-4E1C-AB8A-6CA429AD559C",
+	} {
+		status, _, body, rules := fetch(t, apiOf(p), r.base+p, "Prefer: delay=200ms")
+		assert.Equal(t, http.StatusOK, status, p)
+		assert.NotEmpty(t, body, p)
+		assert.Empty(t, rules, p)
+	}
+	require.NoError(t, r.stop(t))
+	assert.NotContains(t, r.stderr.String(), "the answer was cut")
+}
+
+// TestServeFixturesSkipped: a *.json entry of --fixtures that is not a
+// regular file inside the directory is skipped with one line on stderr,
+// and the server starts.
+func TestServeFixturesSkipped(t *testing.T) {
+	seed, err := os.ReadFile("../../mockserver/testdata/oracle-get-task-example.json")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "task.json"), seed, 0o644))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "x.json"), 0o644))
+	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, "passwd.json")))
+
+	r := startServe(t, "--addr", "127.0.0.1:0", "--fixtures", dir)
+	status, _, body, _ := fetch(t, specs.Oracle, r.base+"/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, string(body), `"title":"User task V1"`)
+	require.NoError(t, r.stop(t))
+	var skipped []string
+	for line := range strings.Lines(r.stderr.String()) {
+		if strings.Contains(line, "fixture skipped") {
+			skipped = append(skipped, line)
+		}
+	}
+	require.Len(t, skipped, 2, r.stderr.String())
+	assert.Contains(t, skipped[0], `file=`+filepath.Join(dir, "passwd.json")+` reason="a symbolic link that leaves the directory`)
+	assert.Contains(t, skipped[1], `file=`+filepath.Join(dir, "x.json")+` reason="not a regular file (a named pipe)"`)
 }
 
 // FuzzServeFlagParsers feeds the parsers of --latency, --rate-limit and
