@@ -24,7 +24,8 @@
 //     JSON-escaped (\/, \", \\, \b \f \n \r \t, and \uXXXX for any character,
 //     the \u0026 \u003c \u003e of Go's HTML escaping included); percent-encoded
 //     with upper- or lower-case hex digits, as QueryEscape and PathEscape write
-//     it, + for a space; as an HTML or XML character reference (&#43;, &#x2B;,
+//     it, + for a space, and percent-encoded again (%252F for /); base64-encoded
+//     whole (standard or URL alphabet, padded or not); as an HTML or XML character reference (&#43;, &#x2B;,
 //     &amp; ...); any mix of these, character by character;
 //   - a piece of a value cut short, when it holds at least MinPartial bytes of
 //     the value: a beginning of the value at the end of the text or just before

@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"encoding/base64"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -34,6 +35,17 @@ const workPerByte = 16
 
 func compile(values []string) *matcher {
 	m := &matcher{secrets: slices.Clone(values)}
+	// A value is also written base64-encoded (a token echoed in a Basic
+	// header or a signed blob), in either alphabet; without its padding,
+	// which is found whether the text has it or not.
+	for _, v := range values {
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			e := enc.EncodeToString([]byte(v))
+			if len(e) >= MinLen && !slices.Contains(m.secrets, e) {
+				m.secrets = append(m.secrets, e)
+			}
+		}
+	}
 	slices.SortStableFunc(m.secrets, func(a, b string) int {
 		if a[0] != b[0] {
 			return int(a[0]) - int(b[0])
@@ -258,7 +270,17 @@ func matchAt(t string, p int, sec string, j int, budget, work *int) (end, n int,
 				return len(t), j, true
 			}
 			if next > p {
-				if adv := runeMatch(r, sec, j); adv > 0 {
+				adv := runeMatch(r, sec, j)
+				for adv == 0 && r == -('%'+1) && next+2 <= len(t) {
+					// A percent escape encoded again (%252F for /).
+					h, ok := hexN(t, next, 2)
+					if !ok {
+						break
+					}
+					next, r = next+2, -(h + 1)
+					adv = runeMatch(r, sec, j)
+				}
+				if adv > 0 {
 					if b != c || *budget <= 0 {
 						p, j = next, j+adv
 						continue

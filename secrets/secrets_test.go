@@ -77,6 +77,11 @@ func TestRedactForms(t *testing.T) {
 		{"cut: escaped beginning before a quote", tok, `{"m":"abc\/def+g"}`, `{"m":"REDACTED"}`},
 		{"cut: less than half before a quote kept", "abcdef-0123456789", `{"m":"abcdef-0"}`, `{"m":"abcdef-0"}`},
 		{"cut: a beginning inside the text is not a cut", tok, "abc/def+gX more", "abc/def+gX more"},
+		{"percent-encoded twice", tok, "next=" + url.QueryEscape(url.QueryEscape(tok)), "next=REDACTED"},
+		{"percent-encoded three times, lower-case hex", tok, lowerHex(url.QueryEscape(url.QueryEscape(url.QueryEscape(tok)))), "REDACTED"},
+		{"a literal %25 in the value still matches once-encoded", "a%25b-c1", url.QueryEscape("a%25b-c1"), "REDACTED"},
+		{"base64", tok, "x " + base64.StdEncoding.EncodeToString([]byte(tok)) + " y", "x REDACTED y"},
+		{"base64, URL alphabet, unpadded", tok, base64.RawURLEncoding.EncodeToString([]byte(tok)), "REDACTED"},
 		{"value shorter than MinLen ignored", "abc", "abc abc", "abc abc"},
 		{"different case is another value", "Secret-Token", "secret-token", "secret-token"},
 	} {
