@@ -22,7 +22,8 @@
 //
 //   - each value of the Set, in every form it takes in an output: as sent;
 //     JSON-escaped (\/, \", \\, \b \f \n \r \t, and \uXXXX for any character,
-//     the \u0026 \u003c \u003e of Go's HTML escaping included); percent-encoded
+//     the \u0026 \u003c \u003e of Go's HTML escaping included, and escaped twice
+//     as in a JSON text held in a JSON string: \\\/, \\u002f); percent-encoded
 //     with upper- or lower-case hex digits, as QueryEscape and PathEscape write
 //     it, + for a space, and percent-encoded again (%252F for /); base64-encoded
 //     whole (standard or URL alphabet, padded or not); as an HTML or XML character reference (&#43;, &#x2B;,

@@ -280,6 +280,15 @@ func matchAt(t string, p int, sec string, j int, budget, work *int) (end, n int,
 					next, r = next+2, -(h + 1)
 					adv = runeMatch(r, sec, j)
 				}
+				if adv == 0 && r == '\\' && next < len(t) {
+					// A JSON string inside a JSON string: \\/ or \\\/
+					// for /, \\u002f, \\\" for ".
+					if n2, r2 := jsonAgain(t, next); n2 > next {
+						if a2 := runeMatch(r2, sec, j); a2 > 0 {
+							next, r, adv = n2, r2, a2
+						}
+					}
+				}
 				if adv > 0 {
 					if b != c || *budget <= 0 {
 						p, j = next, j+adv
@@ -386,6 +395,28 @@ func unescapeAt(t string, p int) (next int, r rune, trunc bool) {
 		return entityAt(t, p)
 	}
 	return p, 0, false
+}
+
+// jsonAgain decodes the rest of a JSON escape written inside a JSON
+// string, whose backslash was itself escaped and has been read: the
+// character after it (as it is or escaped once) and, for u, four hex
+// digits. It returns p when there is none.
+func jsonAgain(t string, p int) (next int, r rune) {
+	c, n := rune(t[p]), p+1
+	if c == '\\' {
+		if n2, r2, _ := unescapeAt(t, p); n2 > p {
+			c, n = r2, n2
+		}
+	}
+	switch c {
+	case '/', '\\', '"', '\'':
+		return n, c
+	case 'u':
+		if h, ok := hexN(t, n, 4); ok {
+			return n + 4, h
+		}
+	}
+	return p, 0
 }
 
 // entityAt decodes an HTML or XML character reference at t[p] == '&'.

@@ -82,6 +82,10 @@ func TestRedactForms(t *testing.T) {
 		{"a literal %25 in the value still matches once-encoded", "a%25b-c1", url.QueryEscape("a%25b-c1"), "REDACTED"},
 		{"base64", tok, "x " + base64.StdEncoding.EncodeToString([]byte(tok)) + " y", "x REDACTED y"},
 		{"base64, URL alphabet, unpadded", tok, base64.RawURLEncoding.EncodeToString([]byte(tok)), "REDACTED"},
+		{"JSON inside a JSON string", tok, `{"d":"{\\"t\\":\\"abc\\\/def+ghi=\\"}"}`, `{"d":"{\\"t\\":\\"REDACTED\\"}"}`},
+		{"JSON inside a JSON string, raw slash", tok, `"abc\\/def+ghi="`, `"REDACTED"`},
+		{"JSON inside a JSON string, \\u escape", tok, `"abc\\u002fdef\\u002bghi\\u003d"`, `"REDACTED"`},
+		{"JSON inside a JSON string, quote", `q"ot-12`, `"q\\\"ot-12"`, `"REDACTED"`},
 		{"value shorter than MinLen ignored", "abc", "abc abc", "abc abc"},
 		{"different case is another value", "Secret-Token", "secret-token", "secret-token"},
 	} {
