@@ -89,6 +89,7 @@ func containsFold(s, w string) bool {
 type Set struct {
 	mu     sync.Mutex
 	values []string
+	has    map[string]struct{}     // the values, for Add and covers
 	m      atomic.Pointer[matcher] // nil until used after a change
 }
 
@@ -114,8 +115,12 @@ func (s *Set) Add(values ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed := false
+	if s.has == nil {
+		s.has = make(map[string]struct{}, len(add))
+	}
 	for _, v := range add {
-		if !slices.Contains(s.values, v) {
+		if _, ok := s.has[v]; !ok {
+			s.has[v] = struct{}{}
 			s.values = append(s.values, v)
 			changed = true
 		}
@@ -283,6 +288,28 @@ func (s *Set) AddSet(o *Set) {
 	s.Add(vals...)
 }
 
+// covers tells whether s holds every value of the sets. It holds one lock
+// at a time.
+func (s *Set) covers(sets []*Set) bool {
+	for _, o := range sets {
+		if o == nil || o == s {
+			continue
+		}
+		o.mu.Lock()
+		vals := o.values // only ever appended to
+		o.mu.Unlock()
+		s.mu.Lock()
+		for _, v := range vals {
+			if _, ok := s.has[v]; !ok {
+				s.mu.Unlock()
+				return false
+			}
+		}
+		s.mu.Unlock()
+	}
+	return true
+}
+
 // Len returns how many values the Set holds.
 func (s *Set) Len() int {
 	if s == nil {
@@ -357,6 +384,14 @@ func Union(sets ...*Set) *Set {
 	}
 	if n <= 1 {
 		return first
+	}
+	// A set holding the values of all the others is their union: a Set
+	// that gathers the credentials of a whole run is not copied (nor
+	// compiled again) for each exchange.
+	for _, s := range sets {
+		if s.Len() > 0 && s.covers(sets) {
+			return s
+		}
 	}
 	u := &Set{}
 	for _, s := range sets {

@@ -224,6 +224,8 @@ func TestUnion(t *testing.T) {
 	u := secrets.Union(a, b)
 	assert.Equal(t, "REDACTED REDACTED", u.Redact("alpha-1 bravo-2"))
 	assert.Equal(t, 1, a.Len(), "the sets given are not changed")
+	ab := secrets.New("alpha-1", "bravo-2")
+	assert.Same(t, ab, secrets.Union(a, ab, b), "a set holding all the others is their union")
 }
 
 func TestWriter(t *testing.T) {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"slices"
 	"strconv"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -87,6 +89,10 @@ const validateDefaultMaxBody = contract.DefaultMaxBody
 // validate runs, unless GOMEMLIMIT sets one: 32 MiB, and twice the largest
 // body held (160 MiB by default).
 func validateMemoryLimit(maxBody int64) int64 { return 32<<20 + 2*maxBody }
+
+// maxCarriedSecrets bounds the credentials of earlier inputs hidden in the
+// later ones; each input's own are hidden whatever their number.
+const maxCarriedSecrets = 1024
 
 func runValidate(e *env, args []string) error {
 	const cmd = "taskmock validate"
@@ -165,11 +171,25 @@ func runValidate(e *env, args []string) error {
 		rw.beforeWrite = prog.clear
 	}
 	var writeErr error
+	// seen gathers the credentials of the requests (and the Set-Cookie
+	// values) read so far: a response may echo a session cookie or a token
+	// another entry of the recording carried.
+	seen := &secrets.Set{}
 	collect := func(it contract.Item) error {
 		if err := e.ctx.Err(); err != nil {
 			return err
 		}
-		r := Result{Source: it.Source, Report: v.Validate(it.Exchange)}
+		ex := it.Exchange
+		if seen.Len() < maxCarriedSecrets {
+			if r := ex.Request; r != nil {
+				seen.AddSet(secrets.Collect(r.URL, r.Header, r.Form))
+			}
+			if sc := ex.Header["Set-Cookie"]; len(sc) > 0 {
+				seen.AddSet(secrets.Collect("", http.Header{"Set-Cookie": sc}, nil))
+			}
+		}
+		ex.Secrets = secrets.Union(ex.Secrets, seen)
+		r := Result{Source: it.Source, Report: v.Validate(ex)}
 		if err := rw.add(r); err != nil {
 			writeErr = err
 			return err

@@ -495,7 +495,7 @@ func TestValidateBadProgressFlag(t *testing.T) {
 // lower-case hex, and cut by a message's length limit: no report format
 // shows any of them.
 func TestValidateHidesEchoedCredentials(t *testing.T) {
-	tokens := []string{"url/tok+en=0123456789", "bearer/tok+en=0123456789", "form/tok+en=0123456789", "cookie/tok+en=0123456789"}
+	tokens := []string{"url/tok+en=0123456789", "bearer/tok+en=0123456789", "form/tok+en=0123456789", "cookie/tok+en=0123456789", "login/set+cookie=0123456789"}
 	oracleURL := "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b"
 	esriURL := "https://gis.example.com/server/rest/services/Prod/TopographicProductionServer/workflows/tasks/getTask"
 	withState := func(state string) string {
@@ -524,6 +524,15 @@ func TestValidateHidesEchoedCredentials(t *testing.T) {
 		{"request": map[string]any{"method": "GET", "url": oracleURL, "headers": hdr("Cookie", "theme=dark; SESSION="+tokens[3])},
 			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
 				"content": map[string]any{"text": withState(tokens[3])}}},
+		// A session cookie set by one response, and a token sent with an
+		// earlier request, echoed by a response whose request carries
+		// neither.
+		{"request": map[string]any{"method": "GET", "url": oracleURL, "headers": []any{}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json", "Set-Cookie", "SID="+tokens[4]+"; HttpOnly"),
+				"content": map[string]any{"text": withState("ASSIGNED")}}},
+		{"request": map[string]any{"method": "GET", "url": oracleURL, "headers": []any{}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": withState(tokens[4] + " " + tokens[1])}}},
 	}
 	doc, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "entries": entries}})
 	require.NoError(t, err)
