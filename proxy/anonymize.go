@@ -25,6 +25,8 @@ import (
 //     originalAssignee, reason.user, reason.assignee, candidateUsers, or any
 //     object with an id and a name and no href) of type USER, of type
 //     APPCLIENT, or without a type;
+//     its other strings (displayName, fullName, email, ...; not the kept
+//     keys below) are further names of the same person;
 //   - a string under one of those keys, and Esri's assignTo;
 //   - an e-mail address anywhere, whatever the person: plain, with the "@"
 //     percent-encoded (%40), JSON-escaped (\u0040) or an HTML entity, with
@@ -82,8 +84,12 @@ type entity struct {
 // identity is an account found in a body, before it is registered.
 type identity struct {
 	id, name string
-	typed    bool // the body said USER or APPCLIENT
-	client   bool
+	// also are the other names the object gives the account
+	// (displayName, fullName, email, ...): its strings but id, name and
+	// the kept keys.
+	also   []string
+	typed  bool // the body said USER or APPCLIENT
+	client bool
 }
 
 // span is a part of a string to replace.
@@ -238,7 +244,13 @@ func (a *anonymizer) collect(v any, key string, inAccount bool) {
 			id, _ := x.str("id")
 			name, _ := x.str("name")
 			t, _ := x.str("type")
-			a.idents = append(a.idents, identity{id: id, name: name, typed: t != "", client: strings.EqualFold(t, "APPCLIENT")})
+			var also []string
+			for _, m := range x {
+				if v, ok := m.val.(string); ok && v != "" && m.key != "id" && m.key != "name" && !slices.Contains(keptKeys, m.key) {
+					also = append(also, v)
+				}
+			}
+			a.idents = append(a.idents, identity{id: id, name: name, also: also, typed: t != "", client: strings.EqualFold(t, "APPCLIENT")})
 		}
 		for _, m := range x {
 			a.collectText(m.key)
@@ -281,7 +293,10 @@ func (a *anonymizer) register() {
 	for _, typed := range []bool{true, false} {
 		for _, id := range a.idents {
 			if id.typed == typed {
-				a.account(id.id, id.name, id.client)
+				e := a.account(id.id, id.name, id.client)
+				for _, n := range id.also {
+					a.alias(n, e)
+				}
 			}
 		}
 	}
@@ -401,6 +416,23 @@ func (a *anonymizer) loginPatterns(key, login string, e *entity) {
 	for _, f := range nameForms(login) {
 		a.names.add(&pattern{folded: f, ent: e})
 	}
+}
+
+// alias registers another name of the person e, given by its identity
+// object: a display name, or an e-mail address.
+func (a *anonymizer) alias(name string, e *entity) {
+	if strings.EqualFold(name, systemUser) {
+		return
+	}
+	if m := emailRE.FindStringSubmatchIndex(name); m != nil && m[0] == 0 && m[1] == len(name) {
+		mail := canonicalEmail(name, name[m[2]:m[3]])
+		if _, ok := a.keys["m:"+mail]; !ok {
+			a.keys["m:"+mail] = e
+		}
+		a.loginPatterns("n:"+localPart(mail), localPart(mail), e)
+		return
+	}
+	a.loginPatterns("n:"+strings.ToLower(name), name, e)
 }
 
 func (a *anonymizer) newEntity(client bool) *entity {

@@ -105,6 +105,12 @@ func TestAnonymizeBodies(t *testing.T) {
 			gone: []string{"mmoreau's", "mmoreau:"},
 			kept: []string{"xmmoreau stays"},
 			want: map[string]string{"/title": "Replace user1's laptop"}},
+		{name: "display name and e-mail given by the identity object",
+			bodies: []string{`{"id":"t1","fromUser":{"id":"` + bobID + `","name":"mmoreau","type":"USER","displayName":"Mathieu Moreau","email":"m.moreau@corp.example"},` +
+				`"title":"For MATHIEU MOREAU","description":"mail M.Moreau%40CORP.EXAMPLE"}`,
+				`{"id":"t2","title":"Moreau, Mathieu approved"}`},
+			gone: []string{"Mathieu Moreau", "MATHIEU MOREAU", "Moreau, Mathieu", "m.moreau", "M.Moreau"},
+			want: map[string]string{"/title": "user1 approved"}},
 		{name: "display name across bodies",
 			bodies: []string{`{"id":"t1","createdBy":` + moreau + `}`, `{"id":"t2","title":"Approve the leave of Mathieu Moreau"}`},
 			gone:   []string{"Mathieu Moreau"},
