@@ -399,7 +399,9 @@ func (s *Server) loadFixtureDir(dir string) []error {
 // has type mode. It returns why the file is skipped instead, when it is
 // not a regular file inside root of at most maxFixtureBytes; only a
 // regular file is ever opened, so that a named pipe cannot block and a
-// device cannot be read without end.
+// device cannot be read without end. The file is opened without blocking
+// and checked again once open, so that one replaced after the directory
+// was read (by a named pipe, a directory, a larger file) is skipped too.
 func readFixture(root *os.Root, name string, mode fs.FileMode) (b []byte, skip string, err error) {
 	if mode&fs.ModeSymlink != 0 {
 		fi, err := root.Stat(name) // follows links while they stay inside root
@@ -414,7 +416,7 @@ func readFixture(root *os.Root, name string, mode fs.FileMode) (b []byte, skip s
 	if !mode.IsRegular() {
 		return nil, "not a regular file (" + fileKind(mode) + ")", nil
 	}
-	f, err := root.Open(name)
+	f, err := root.OpenFile(name, fixtureOpenFlags, 0)
 	if err != nil {
 		return nil, "", err
 	}
