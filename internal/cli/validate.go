@@ -228,6 +228,17 @@ func runValidate(e *env, args []string) error {
 		var err error
 		if p == "-" {
 			stats, err = contract.ReadStream("-", ctxReader{e.ctx, e.stdin}, opts, collect)
+		} else if f, special, oerr := openSpecial(e.ctx, p); special {
+			// A FIFO or a device (a named pipe, <(cmd), /dev/stdin) is
+			// read like standard input, so that an interrupt stops it
+			// even while no writer has opened it yet.
+			err = oerr
+			if f != nil {
+				stats, err = contract.ReadStream(p, ctxReader{e.ctx, f}, opts, collect)
+				_ = f.Close()
+			} else if pe, ok := errors.AsType[*os.PathError](err); ok {
+				err = &contract.LoadError{Source: p, Err: pe.Err}
+			}
 		} else {
 			stats, err = contract.Walk(p, opts, collect)
 		}
@@ -281,6 +292,37 @@ func runValidate(e *env, args []string) error {
 		return e.fail(cmd, ExitViolations, err)
 	}
 	return nil
+}
+
+// openSpecial opens path for reading when it names neither a regular
+// file nor a directory (a FIFO, a device): special is then true, and f is
+// nil when the open failed (err) or ctx was done first (the open, blocked
+// until a writer comes, is left to the ending command).
+func openSpecial(ctx context.Context, path string) (f *os.File, special bool, err error) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() || fi.IsDir() {
+		return nil, false, nil // Walk reports a missing path
+	}
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		done <- opened{f, err}
+	}()
+	select {
+	case o := <-done:
+		return o.f, true, o.err
+	case <-ctx.Done():
+		go func() { // close the file if the open completes later
+			if o := <-done; o.f != nil {
+				_ = o.f.Close()
+			}
+		}()
+		return nil, true, nil
+	}
 }
 
 // ctxReader reads from r until ctx is done, so that an interrupt stops a

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -726,4 +727,60 @@ func deepDir(t *testing.T, dir string) string {
 	}
 	root.Close()
 	return path
+}
+
+// TestValidateSpecialFiles: a FIFO or a device named on the command line
+// is read like standard input: a FIFO's body is checked once a writer
+// sends it, an interrupt stops the wait for a writer that never comes,
+// and /dev/zero stops at --max-body.
+func TestValidateSpecialFiles(t *testing.T) {
+	fifo := func(t *testing.T) string {
+		p := filepath.Join(t.TempDir(), "x.json")
+		require.NoError(t, syscall.Mkfifo(p, 0o600))
+		t.Cleanup(func() { // unblock an open left waiting for a writer
+			if f, err := os.OpenFile(p, os.O_RDWR, 0); err == nil {
+				f.Close()
+			}
+		})
+		return p
+	}
+	tests := []struct {
+		name   string
+		path   func(t *testing.T) string
+		write  string // written into the FIFO, when set
+		args   []string
+		code   int
+		stderr string
+	}{
+		{name: "fifo with no writer", path: fifo, code: 2, stderr: "taskmock validate: interrupted\n"},
+		{name: "fifo with a body", path: fifo, write: readFile(t, oracleExample), code: 0},
+		{name: "dev zero", path: func(*testing.T) string { return "/dev/zero" }, args: []string{"--max-body", "1000"}, code: 2,
+			stderr: "taskmock validate: /dev/zero: body larger than the limit of 1000 bytes (not read further); raise --max-body to check it\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.path(t)
+			if tt.write != "" {
+				go func() {
+					if f, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+						_, _ = f.WriteString(tt.write)
+						f.Close()
+					}
+				}()
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			done := make(chan result, 1)
+			go func() { done <- runCtx(t, ctx, "", append(append([]string{"validate"}, tt.args...), p)...) }()
+			select {
+			case r := <-done:
+				assert.Equal(t, tt.code, r.code, r.stderr)
+				if tt.stderr != "" {
+					assert.Equal(t, tt.stderr, r.stderr)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("validate did not return after its context ended")
+			}
+		})
+	}
 }
