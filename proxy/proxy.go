@@ -233,9 +233,16 @@ func (p *Proxy) modify(res *http.Response) error {
 	summary := Summary(rep)
 	p.log(api, out, rep)
 	if p.recorder != nil {
-		if err := p.recorder.record(api, out, info, res, body, rep); err != nil {
+		withheld, failed := p.recorder.record(api, out, info, res, body, rep)
+		if withheld != nil {
 			p.logger.Warn("recorded without the response body", slog.String("api", string(api)), slog.String("path", out.URL.Path),
-				slog.String("reason", err.Error()))
+				slog.String("reason", withheld.Error()))
+		}
+		if failed != nil {
+			// Said at once, for every exchange lost: a full disk must not
+			// go unnoticed until the proxy stops.
+			p.logger.Warn("exchange not recorded", slog.String("api", string(api)), slog.String("path", out.URL.Path),
+				slog.String("reason", strings.ReplaceAll(failed.Error(), "\n", "; ")))
 		}
 	}
 	res.Header.Set(HeaderViolations, summary)

@@ -532,3 +532,32 @@ func TestProxyAnonymizeUnwalkable(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{proxy.HARName, "oracle-" + oracleID + ".json"}, names)
 }
+
+// TestProxyWarnsOfEachExchangeNotRecorded: when the recording cannot take
+// an exchange (here the recorder is closed; a full disk fails the same
+// way), the client still gets its answer and the log says so at once, for
+// every exchange lost, not only when the proxy stops.
+func TestProxyWarnsOfEachExchangeNotRecorded(t *testing.T) {
+	task := seed(t, "oracle-get-task-example.json", "", "")
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(task)
+	}))
+	t.Cleanup(upstream.Close)
+	rec, err := proxy.NewRecorder(t.TempDir())
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	srv := front(t, upstream.URL, proxy.WithRecorder(rec), proxy.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	res, _ := get(t, srv.URL+"/process/api/v1/tasks/"+oracleID, nil)
+	require.Equal(t, 200, res.StatusCode)
+	assert.NotContains(t, logs.String(), "exchange not recorded")
+
+	require.NoError(t, rec.Close())
+	for range 2 {
+		res, body := get(t, srv.URL+"/process/api/v1/tasks/"+oracleID, nil)
+		require.Equal(t, 200, res.StatusCode)
+		assert.Equal(t, task, body, "the client gets the real answer")
+	}
+	assert.Equal(t, 2, strings.Count(logs.String(), "exchange not recorded"), logs.String())
+	assert.Equal(t, 1, rec.Len())
+}

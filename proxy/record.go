@@ -186,7 +186,7 @@ type (
 
 // record adds one exchange; a write error is kept for Err. It returns why
 // the response body was not recorded, if it was not.
-func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo, res *http.Response, body []byte, rep contract.Report) (withheld error) {
+func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo, res *http.Response, body []byte, rep contract.Report) (withheld, failed error) {
 	// Every credential of the exchange is hidden wherever it appears.
 	set := exchangeSecrets(out, info.form, res)
 
@@ -243,15 +243,21 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 			r.n++
 		}
 	}
-	if err != nil && r.err == nil {
-		r.err = err
-	}
-	if withheld == nil && res.StatusCode == http.StatusOK && rep.Errors() == 0 {
-		if err := r.writeFixture(api, []byte(text)); err != nil && r.err == nil {
+	if err != nil {
+		failed = err
+		if r.err == nil {
 			r.err = err
 		}
 	}
-	return withheld
+	if withheld == nil && res.StatusCode == http.StatusOK && rep.Errors() == 0 {
+		if err := r.writeFixture(api, []byte(text)); err != nil {
+			failed = errors.Join(failed, err)
+			if r.err == nil {
+				r.err = err
+			}
+		}
+	}
+	return withheld, failed
 }
 
 // harHeaders lists a header's values, names sorted.

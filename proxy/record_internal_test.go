@@ -24,7 +24,7 @@ func record1(r *Recorder, i int, body []byte, rep contract.Report) {
 	out := httptest.NewRequest(http.MethodGet, fmt.Sprintf("http://upstream/process/api/v1/tasks/id-%d", i), nil)
 	out.Header.Set("Authorization", "Bearer secret-token")
 	res := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}}
-	r.record(specs.Oracle, out, &exchangeInfo{start: time.Now()}, res, body, rep)
+	_, _ = r.record(specs.Oracle, out, &exchangeInfo{start: time.Now()}, res, body, rep)
 }
 
 // oracleBody is the vendor example of an Oracle task.
