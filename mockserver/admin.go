@@ -166,6 +166,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
 			return adminMethod(w, "POST")
 		}
 		s.store.reset()
+		s.world.reset()
 		w.WriteHeader(http.StatusNoContent)
 		return "admin.reset"
 	case strings.HasPrefix(path, adminTasks+"/"):

@@ -104,8 +104,10 @@
 //     DefaultMaxStoredBytes bytes of task JSON (WithStoreLimits changes
 //     both); beyond them the tasks stored longest ago are evicted, and the
 //     Taskmock-Evicted header that names them holds at most 1 KiB of names;
-//   - scenario=progress: the polls of at most MaxScenarios tasks are
-//     remembered; beyond, the task polled longest ago starts again;
+//   - the world (scenario=progress polls, and later the sibling
+//     operations' events): at most MaxWorldEntries tasks and as many Esri
+//     jobs are remembered; beyond, the one touched longest ago starts again
+//     from its story;
 //   - the rate limit of WithRateLimit is one token bucket for the server,
 //     not one per client;
 //   - request bodies: an Esri form and an admin PUT at most 1 MiB each, a

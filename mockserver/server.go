@@ -69,6 +69,7 @@ type Server struct {
 	selfCheck   bool
 	fixtureDirs []string
 	store       *store
+	world       *world
 	limits      storeLimits
 	admin       bool
 }
@@ -147,6 +148,7 @@ func New(opts ...Option) (*Server, error) {
 	s.gen = fixtures.New(fixtures.WithSeed(s.seed), fixtures.WithClock(s.clock))
 	s.chaos.init(s.seed)
 	s.store = newStore(s.limits)
+	s.world = newWorld(s.clock())
 	// Compiling the schemas takes longer than the rest of start-up: the
 	// fixtures need it now, the admin API and the self-check on first use.
 	if len(s.fixtureDirs) > 0 {

@@ -146,7 +146,7 @@ func (s *Server) esriTask(r *http.Request, id esriID, ctl control) (task, error)
 		return task{body: body, source: "fixture"}, err
 	}
 	if ctl.scenario != "" {
-		ctl.status = esriProgress()[min(s.store.step(esriKey(id.taskOperationID)), len(esriProgress())-1)]
+		ctl.status = esriProgress()[min(s.world.step(esriKey(id.taskOperationID)), len(esriProgress())-1)]
 	}
 	resp, err := s.gen.Esri(fixtures.EsriID{TaskGroupJobID: id.taskGroupJobID, TaskOperationID: id.taskOperationID},
 		fixtures.Request{Lang: r.Header.Get("Accept-Language"), Status: ctl.status})
@@ -169,7 +169,7 @@ func (s *Server) oracleTask(r *http.Request, id, base string, ctl control) (task
 	}
 	if ctl.scenario != "" {
 		steps := oracleProgress()
-		step := steps[min(s.store.step(taskKey{api: specs.Oracle, id: id}), len(steps)-1)]
+		step := steps[min(s.world.step(taskKey{api: specs.Oracle, id: id}), len(steps)-1)]
 		ctl.state, ctl.substate = step[0], step[1]
 	}
 	t, err := s.gen.Oracle(id, fixtures.Request{

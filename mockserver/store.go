@@ -48,9 +48,6 @@ const (
 	// DefaultMaxStoredBytes is the size of the tasks the admin API keeps,
 	// counted as their compact JSON, before it evicts the oldest.
 	DefaultMaxStoredBytes = 4 << 20
-	// MaxScenarios is the number of tasks whose scenario=progress polls are
-	// remembered; beyond it, the task polled longest ago starts again.
-	MaxScenarios = 10000
 )
 
 // WithStoreLimits bounds the tasks the admin API keeps: at most tasks
@@ -83,24 +80,21 @@ type adminEdit struct {
 	size    int
 }
 
-// store holds the fixtures, the admin API's edits over them and the
-// progress of scenarios: the state a Server keeps between requests, safe
-// for concurrent use. The edits and the progress are bounded, with the
-// oldest evicted first.
+// store holds the fixtures and the admin API's edits over them, safe for
+// concurrent use. The edits are bounded, with the oldest evicted first.
 type store struct {
-	mu       sync.RWMutex
-	limits   storeLimits
-	loaded   map[taskKey]storedTask // the fixtures, never changed after New
-	edits    *queue[taskKey, adminEdit]
-	bytes    int                  // the size of the edits
-	progress *queue[taskKey, int] // polls seen per task, for scenario=progress
+	mu     sync.RWMutex
+	limits storeLimits
+	loaded map[taskKey]storedTask // the fixtures, never changed after New
+	edits  *queue[taskKey, adminEdit]
+	bytes  int // the size of the edits
 }
 
 func newStore(limits storeLimits) *store {
 	if limits.tasks == 0 {
 		limits = storeLimits{tasks: DefaultMaxStoredTasks, bytes: DefaultMaxStoredBytes}
 	}
-	return &store{limits: limits, loaded: map[taskKey]storedTask{}, edits: newQueue[taskKey, adminEdit](), progress: newQueue[taskKey, int]()}
+	return &store{limits: limits, loaded: map[taskKey]storedTask{}, edits: newQueue[taskKey, adminEdit]()}
 }
 
 func (st *store) get(k taskKey) (storedTask, bool) {
@@ -172,13 +166,12 @@ func (st *store) delete(k taskKey) bool {
 	return false
 }
 
-// reset restores the fixtures and forgets the progress of scenarios.
+// reset restores the fixtures.
 func (st *store) reset() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.edits = newQueue[taskKey, adminEdit]()
 	st.bytes = 0
-	st.progress = newQueue[taskKey, int]()
 }
 
 // keys returns the keys of the stored tasks, sorted by API and id.
@@ -203,21 +196,6 @@ func (st *store) keys() []taskKey {
 		return keys[i].id < keys[j].id
 	})
 	return keys
-}
-
-// step returns the number of polls of k seen before this one, and counts
-// this one. Beyond MaxScenarios tasks, the one polled longest ago is
-// forgotten.
-func (st *store) step(k taskKey) int {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	n, _ := st.progress.get(k)
-	st.progress.push(k, n+1)
-	if st.progress.len() > MaxScenarios {
-		old, _, _ := st.progress.oldest()
-		st.progress.remove(old)
-	}
-	return n
 }
 
 // objectSize returns the size of o as compact JSON, near enough for a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,18 +113,21 @@ func TestStoreDeleteAndEvictionOfFixtures(t *testing.T) {
 	assert.Equal(t, 0, st.bytes)
 }
 
-func TestStoreScenarioProgressIsBounded(t *testing.T) {
+func TestWorldProgressIsBounded(t *testing.T) {
 	st := newStore(storeLimits{})
 	assert.Equal(t, storeLimits{tasks: DefaultMaxStoredTasks, bytes: DefaultMaxStoredBytes}, st.limits)
-	assert.Equal(t, 0, st.step(oracleKey(0)))
-	assert.Equal(t, 1, st.step(oracleKey(0)))
-	for i := 1; i <= MaxScenarios; i++ {
-		st.step(oracleKey(i))
+	w := newWorld(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.Equal(t, 0, w.step(oracleKey(0)))
+	assert.Equal(t, 1, w.step(oracleKey(0)))
+	for i := 1; i <= MaxWorldEntries; i++ {
+		w.step(oracleKey(i))
 	}
-	assert.Equal(t, MaxScenarios, st.progress.len())
-	assert.Equal(t, 0, st.step(oracleKey(0)), "the task polled longest ago starts again")
-	assert.Equal(t, 1, st.step(oracleKey(MaxScenarios)), "a recent one goes on")
-	assert.Equal(t, MaxScenarios, st.progress.len())
+	assert.Equal(t, MaxWorldEntries, w.tasks.len())
+	assert.Equal(t, 0, w.step(oracleKey(0)), "the task polled longest ago starts again")
+	assert.Equal(t, 1, w.step(oracleKey(MaxWorldEntries)), "a recent one goes on")
+	assert.Equal(t, MaxWorldEntries, w.tasks.len())
+	w.reset()
+	assert.Equal(t, 0, w.step(oracleKey(1)), "a reset returns to the start")
 }
 
 func TestCompactObjectKeepsMembers(t *testing.T) {

@@ -1,0 +1,120 @@
+package mockserver
+
+import (
+	"sync"
+	"time"
+)
+
+// The world is the one place that decides what a task, or an Esri task
+// group job, is now. A generated task is a story, a function of the seed,
+// the clock and its identity (fixtures): its people, process, creation and
+// planned life cycle. What the world keeps is how far each story has gone
+// and what the requests did to it: the polls of Prefer: scenario=progress,
+// the forced states, and the mutations of the sibling operations (Esri
+// updateTask, Oracle reassign). A version of a task is its story up to a
+// point, with the world's events applied in order.
+//
+// Time in the world only moves forward. Its clock starts at the server's
+// anchor (WithClock) and each mutation stamps its event one tick after
+// the last one, whatever the wall clock says: the same requests against
+// two servers with the same seed and clock give the same bytes, and a
+// reset returns to the start.
+//
+// The world is bounded: at most MaxWorldEntries tasks and jobs are
+// remembered, the one touched longest ago forgotten first (it answers
+// again as its untouched story).
+
+// MaxWorldEntries is the number of tasks and jobs whose progress and
+// events the world remembers; beyond it the one touched longest ago starts
+// again from its story.
+const MaxWorldEntries = 10000
+
+// worldTick is the time between two mutations in the world's clock.
+const worldTick = time.Second
+
+// world holds the state of the stories, safe for concurrent use.
+type world struct {
+	mu     sync.Mutex
+	anchor time.Time // the server's clock when the world started
+	now    time.Time // the time of the last event, or anchor
+	tasks  *queue[taskKey, *taskState]
+	jobs   *queue[string, *jobState] // by canonical taskGroupJobId
+	max    int
+}
+
+// taskState is what the world remembers of one task: how far its story
+// has gone and what the requests did to it.
+type taskState struct {
+	polls int // progress polls seen (Prefer: scenario=progress)
+}
+
+// jobState is what the world remembers of one Esri task group job.
+type jobState struct{}
+
+func newWorld(anchor time.Time) *world {
+	w := &world{anchor: anchor.UTC().Truncate(time.Millisecond), max: MaxWorldEntries}
+	w.clear()
+	return w
+}
+
+// clear forgets every story's progress and events, and the clock. The
+// caller holds w.mu or owns w.
+func (w *world) clear() {
+	w.now = w.anchor
+	w.tasks = newQueue[taskKey, *taskState]()
+	w.jobs = newQueue[string, *jobState]()
+}
+
+// reset forgets every story's progress and events, and the clock.
+func (w *world) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.clear()
+}
+
+// tick advances the world's clock by one tick and returns the new time: the
+// time of a mutation. The caller holds w.mu.
+func (w *world) tick() time.Time {
+	w.now = w.now.Add(worldTick)
+	return w.now
+}
+
+// task returns the state kept for k, a new one when there is none, as the
+// newest entry; beyond the bound the oldest is forgotten. The caller holds
+// w.mu.
+func (w *world) task(k taskKey) *taskState {
+	return touch(w.tasks, k, w.max, func() *taskState { return &taskState{} })
+}
+
+// job returns the state kept for the job of canonical id, as task does.
+// The caller holds w.mu.
+func (w *world) job(id string) *jobState {
+	return touch(w.jobs, id, w.max, func() *jobState { return &jobState{} })
+}
+
+// touch returns q's value for k, made by create when there is none, as the
+// newest entry, forgetting the oldest beyond max entries.
+func touch[K comparable, V any](q *queue[K, V], k K, max int, create func() V) V {
+	if v, ok := q.get(k); ok {
+		q.push(k, v)
+		return v
+	}
+	v := create()
+	q.push(k, v)
+	for q.len() > max {
+		old, _, _ := q.oldest()
+		q.remove(old)
+	}
+	return v
+}
+
+// step returns the number of progress polls of k seen before this one, and
+// counts this one.
+func (w *world) step(k taskKey) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t := w.task(k)
+	n := t.polls
+	t.polls++
+	return n
+}
