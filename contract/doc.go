@@ -1,5 +1,6 @@
 // Package contract is taskmock's single judge of conformance: it checks a
-// response of one of the two task APIs against the embedded OpenAPI
+// response of any operation of the two task APIs (getTask and its sibling
+// operations, see specs.API.Operations) against the embedded OpenAPI
 // documents (through libopenapi-validator) and against the semantic rules
 // the vendors' documentation implies, and it loads recorded traffic (JSON
 // bodies, HAR files, raw HTTP responses as printed by curl -si, directories).

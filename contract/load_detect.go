@@ -2,8 +2,6 @@ package contract
 
 import (
 	"encoding/json"
-	"slices"
-	"strings"
 
 	"github.com/taskmock/taskmock/specs"
 )
@@ -62,52 +60,20 @@ func DetectAPI(body []byte) (api specs.Name, ok bool) {
 }
 
 // APIForRequest routes a request to its API by method and URL (absolute, or
-// a path with its query): esri for a method of the Esri operation (GET,
-// POST) at any path that ends in
-// "/TopographicProductionServer/workflows/tasks/getTask" (any prefix,
-// case-sensitive, one trailing slash tolerated); oracle for GET at
-// "/process/api/v1/tasks/{id}", where the path starts with
-// "/process/api/v1/tasks/" and has exactly one non-empty segment after it.
-// Methods are case-sensitive, as in HTTP. ok is false otherwise.
+// a path with its query), by the registry's one rule (specs.Match): any
+// operation of either API, such as esri for GET or POST at any path that
+// ends in "/TopographicProductionServer/workflows/tasks/updateTask" or
+// ".../workflows/taskgroups/hasNextTask" (any prefix, the suffix in any
+// letter case, one trailing slash tolerated), oracle for GET at
+// "/process/api/v1/tasks/{id}" and POST at ".../tasks/{id}/reassign" or
+// ".../tasks/reassign". Methods are case-sensitive, as in HTTP. ok is false
+// for a request of no operation the documents describe. The validator finds
+// the operation itself from the request (Exchange.Operation).
 func APIForRequest(method, rawURL string) (api specs.Name, ok bool) {
-	path := loadURLPath(rawURL)
-	for _, a := range specs.All() {
-		if !slices.Contains(a.Methods, method) {
-			continue
-		}
-		switch a.Name {
-		case specs.Esri:
-			if strings.HasSuffix(strings.TrimSuffix(path, "/"), a.OperationPath) {
-				return a.Name, true
-			}
-		case specs.Oracle:
-			prefix, _, _ := strings.Cut(a.OperationPath, "{")
-			id, ok := strings.CutPrefix(path, prefix)
-			if ok && id != "" && !strings.Contains(id, "/") {
-				return a.Name, true
-			}
-		}
-	}
-	return "", false
+	r, ok := specs.Match(method, rawURL)
+	return r.API, ok
 }
 
 // loadURLPath returns the path of a URL as written (still escaped): the
 // part before any query or fragment, after any scheme and host.
-func loadURLPath(raw string) string {
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		raw = raw[:i]
-	}
-	rest, hasScheme := "", false
-	if i := strings.Index(raw, "://"); i > 0 && !strings.Contains(raw[:i], "/") {
-		rest, hasScheme = raw[i+3:], true
-	} else if strings.HasPrefix(raw, "//") {
-		rest, hasScheme = raw[2:], true
-	}
-	if !hasScheme {
-		return raw
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		return rest[i:]
-	}
-	return ""
-}
+func loadURLPath(raw string) string { return specs.URLPath(raw) }

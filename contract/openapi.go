@@ -21,20 +21,32 @@ import (
 const (
 	esriSuccessSchema    = "GetTaskResponse"
 	esriErrorSchema      = "ErrorResponse"
+	esriUpdateSchema     = "UpdateTaskResponse"
+	esriExecuteSchema    = "ExecuteTaskJobResponse"
+	esriNextSchema       = "HasNextTaskResponse"
+	esriGroupsSchema     = "GetTaskGroupsResponse"
 	oracleTaskSchema     = "Task"
 	oracleErrorSchema    = "ErrorMessage"
+	oracleBulkSchema     = "BulkReassignResponse"
 	openAPISchemaDialect = 3.0
 )
 
 // apiModel is what the validator needs of one document, compiled once.
 type apiModel struct {
 	api specs.API
-	// operation is "GET /path" for messages.
+	// ops holds each operation of the registry by id.
+	ops map[string]*opModel
+	// schemas holds the compiled component schemas by name.
+	schemas map[string]*bodySchema
+}
+
+// opModel is what the validator needs of one operation.
+type opModel struct {
+	op specs.Operation
+	// operation is "GET|POST /path" for messages.
 	operation string
 	// statuses maps each documented status code to its media types.
 	statuses map[int][]string
-	// schemas holds the compiled component schemas by name.
-	schemas map[string]*bodySchema
 }
 
 // bodySchema is one compiled schema and its property tree.
@@ -67,9 +79,13 @@ func compileAPI(api specs.API, opts *config.ValidationOptions, names ...string) 
 	if model == nil {
 		return nil, fmt.Errorf("%s: no OpenAPI 3 model", api.Filename)
 	}
-	m := &apiModel{api: api, statuses: map[int][]string{}, schemas: map[string]*bodySchema{}}
-	if err := m.readOperation(&model.Model); err != nil {
-		return nil, fmt.Errorf("%s: %w", api.Filename, err)
+	m := &apiModel{api: api, ops: map[string]*opModel{}, schemas: map[string]*bodySchema{}}
+	for _, op := range api.Operations {
+		om, err := readOperation(&model.Model, op)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", api.Filename, err)
+		}
+		m.ops[op.ID] = om
 	}
 	for _, name := range names {
 		proxy, ok := model.Model.Components.Schemas.Get(name)
@@ -90,16 +106,17 @@ func compileAPI(api specs.API, opts *config.ValidationOptions, names ...string) 
 	return m, nil
 }
 
-func (m *apiModel) readOperation(doc *v3.Document) error {
+func readOperation(doc *v3.Document, o specs.Operation) (*opModel, error) {
 	if doc.Paths == nil {
-		return fmt.Errorf("no paths")
+		return nil, fmt.Errorf("no paths")
 	}
-	item, ok := doc.Paths.PathItems.Get(m.api.OperationPath)
+	item, ok := doc.Paths.PathItems.Get(o.Path)
 	if !ok || item == nil {
-		return fmt.Errorf("path %s is missing", m.api.OperationPath)
+		return nil, fmt.Errorf("path %s is missing", o.Path)
 	}
-	m.operation = strings.Join(m.api.Methods, "|") + " " + m.api.OperationPath
-	for _, method := range m.api.Methods {
+	m := &opModel{op: o, statuses: map[int][]string{}}
+	m.operation = strings.Join(o.Methods, "|") + " " + o.Path
+	for _, method := range o.Methods {
 		var op *v3.Operation
 		switch method {
 		case "GET":
@@ -108,7 +125,7 @@ func (m *apiModel) readOperation(doc *v3.Document) error {
 			op = item.Post
 		}
 		if op == nil || op.Responses == nil {
-			return fmt.Errorf("%s %s has no responses", method, m.api.OperationPath)
+			return nil, fmt.Errorf("%s %s has no responses", method, o.Path)
 		}
 		for code, resp := range op.Responses.Codes.FromOldest() {
 			n, err := strconv.Atoi(code)
@@ -124,11 +141,11 @@ func (m *apiModel) readOperation(doc *v3.Document) error {
 			m.statuses[n] = types
 		}
 	}
-	return nil
+	return m, nil
 }
 
 // documented lists the documented status codes in order.
-func (m *apiModel) documented() string {
+func (m *opModel) documented() string {
 	codes := make([]int, 0, len(m.statuses))
 	for c := range m.statuses {
 		codes = append(codes, c)

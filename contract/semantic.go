@@ -41,10 +41,124 @@ func IsGUID(s string) bool {
 	return true
 }
 
-func (c *check) esriSemantics(obj map[string]any) {
+// esriSuccessFalse reports "success": false beside a successful answer.
+func (c *check) esriSuccessFalse(obj map[string]any) {
 	if ok, isBool := obj["success"].(bool); isBool && !ok {
-		c.addBody(SeverityError, RuleEsriSuccessFalse, "/success", "expected true, found false: the server reports that getTask failed")
+		c.addBody(SeverityError, RuleEsriSuccessFalse, "/success", "expected true, found false: the server reports that %s failed", c.om.op.ID)
 	}
+}
+
+// esriJobIdentity checks that executeTaskJob answers for the task group job
+// the request named (job-mismatch): the page gives jobId as "the task group
+// job id".
+func (c *check) esriJobIdentity(obj map[string]any) {
+	found, ok := obj["jobId"].(string)
+	if !ok {
+		return
+	}
+	asked, known := c.param("taskGroupJobId")
+	if known && strings.TrimSpace(asked) != "" && !sameTask(true, asked, found) {
+		c.addBody(SeverityError, RuleJobMismatch, "/jobId", "expected the task group job asked for, taskGroupJobId %q, found %q", truncate(asked, 60), truncate(found, 60))
+	}
+}
+
+// esriNextTask checks that hasNextTask agrees with taskCount, and names the
+// next task when there is one (esri-next-task, a warning: inferred from the
+// page's example).
+func (c *check) esriNextTask(obj map[string]any) {
+	count, hasCount := intValue(obj["taskCount"])
+	next, hasNext := obj["hasNextTask"].(bool)
+	if hasCount && hasNext && next != (count > 0) {
+		c.addBody(SeverityWarning, RuleEsriNextTask, "/hasNextTask", "expected %t with taskCount %d, found %t", count > 0, count, next)
+	}
+	if hasNext && next {
+		if id, _ := obj["nextTaskOperationId"].(string); strings.TrimSpace(id) == "" {
+			c.addBody(SeverityWarning, RuleEsriNextTask, "/nextTaskOperationId", "expected the operation id of the next task, found %s", describeMember(obj, "nextTaskOperationId"))
+		}
+	}
+}
+
+// esriTaskGroups checks that count counts the task groups (esri-group-count)
+// and that objectIds are numbers as getTaskGroups shows them
+// (esri-object-id); both are warnings.
+func (c *check) esriTaskGroups(obj map[string]any) {
+	groups, isList := obj["taskGroups"].([]any)
+	if count, ok := intValue(obj["count"]); ok && isList && count != len(groups) {
+		c.addBody(SeverityWarning, RuleEsriGroupCount, "/count", "expected the number of taskGroups (%d), found %d", len(groups), count)
+	}
+	for i, g := range groups {
+		group, _ := g.(map[string]any)
+		v, present := group["objectId"]
+		if !present {
+			continue
+		}
+		at := "/taskGroups/" + strconv.Itoa(i) + "/objectId"
+		switch x := v.(type) {
+		case string:
+			c.addBody(SeverityWarning, RuleEsriObjectID, at,
+				"expected an integer, as getTaskGroups shows objectId, found a string (as addTaskGroup's page shows it)")
+		case json.Number:
+			if _, ok := plainInt(x); !ok {
+				c.addBody(SeverityError, RuleSchemaType, at, "expected an integer, found %s", describe(v))
+			}
+		default:
+			c.addBody(SeverityError, RuleSchemaType, at, "expected an integer, found %s", describe(v))
+		}
+	}
+}
+
+// oracleBulk checks the counts of a BulkReassignResponse against one
+// another and its items (oracle-bulk-counts, an error: counts that do not
+// add up describe no outcome), and that failed items say why
+// (oracle-bulk-error-message, a warning: the page gives errorMessage for
+// failures without marking it required).
+func (c *check) oracleBulk(obj map[string]any) {
+	total, hasTotal := intValue(obj["totalCount"])
+	success, hasSuccess := intValue(obj["sucessCount"])
+	failed, hasFailed := intValue(obj["failedCount"])
+	items, hasItems := obj["items"].([]any)
+	if hasTotal && hasSuccess && hasFailed && total != success+failed {
+		c.addBody(SeverityError, RuleOracleBulkCounts, "/totalCount", "expected sucessCount + failedCount (%d + %d), found %d", success, failed, total)
+	}
+	if !hasItems {
+		return
+	}
+	if hasTotal && total != len(items) {
+		c.addBody(SeverityError, RuleOracleBulkCounts, "/totalCount", "expected the number of items (%d), found %d", len(items), total)
+	}
+	var ok, ko int
+	for i, it := range items {
+		item, _ := it.(map[string]any)
+		switch item["status"] {
+		case "Success":
+			ok++
+		case "Failed":
+			ko++
+			if msg, _ := item["errorMessage"].(string); strings.TrimSpace(msg) == "" {
+				c.addBody(SeverityWarning, RuleOracleBulkErrorMsg, "/items/"+strconv.Itoa(i)+"/errorMessage", "expected why the task was not reassigned, found %s", describeMember(item, "errorMessage"))
+			}
+		}
+	}
+	if hasSuccess && success != ok {
+		c.addBody(SeverityError, RuleOracleBulkCounts, "/sucessCount", "expected the number of items with status Success (%d), found %d", ok, success)
+	}
+	if hasFailed && failed != ko {
+		c.addBody(SeverityError, RuleOracleBulkCounts, "/failedCount", "expected the number of items with status Failed (%d), found %d", ko, failed)
+	}
+}
+
+// describeMember describes obj's member key for a message: "none" when it
+// is absent.
+func describeMember(obj map[string]any, key string) string {
+	v, ok := obj[key]
+	if !ok {
+		return "none"
+	}
+	return describe(v)
+}
+
+func (c *check) esriSemantics(obj map[string]any) {
+	c.esriSuccessFalse(obj)
 	task, ok := obj["task"].(map[string]any)
 	if !ok {
 		return

@@ -29,10 +29,12 @@ const (
 	RuleBodyNotJSON        Rule = "body-not-json"       // a JSON body was expected and could not be parsed
 	RuleErrorResponse      Rule = "error-response"      // the server answered with an error (Esri error envelope, Oracle 4xx/5xx)
 	RuleBodyTooDeep        Rule = "body-too-deep"       // JSON nested deeper than jsonlimit allows; not walked
+	RuleBodyNotEmpty       Rule = "body-not-empty"      // a body where the operation documents none (Oracle reassign's 204)
 
 	// Identity rules: the body is a task, and the task asked for.
 	RuleTaskIdentity Rule = "task-identity" // the task's id (Oracle) or taskOperationId (Esri) is missing, empty or not a string
-	RuleTaskMismatch Rule = "task-mismatch" // the task's id or taskOperationId is not the one the request asked for
+	RuleTaskMismatch Rule = "task-mismatch" // the task's id or taskOperationId (getTask, updateTask) is not the one the request asked for
+	RuleJobMismatch  Rule = "job-mismatch"  // executeTaskJob's jobId is not the taskGroupJobId the request asked for
 
 	// Schema rules: the body against the document's schema.
 	RuleSchemaType     Rule = "schema-type"
@@ -52,6 +54,9 @@ const (
 	RuleEsriNegativeHours Rule = "esri-negative-hours"
 	RuleEsriGUID          Rule = "esri-guid"
 	RuleEsriStatusDates   Rule = "esri-status-dates" // startedOn/endedOn set as the status implies
+	RuleEsriNextTask      Rule = "esri-next-task"    // hasNextTask: hasNextTask == (taskCount > 0), a next operation id when there is one
+	RuleEsriGroupCount    Rule = "esri-group-count"  // getTaskGroups: count == len(taskGroups)
+	RuleEsriObjectID      Rule = "esri-object-id"    // getTaskGroups: objectId a number, as the page shows (a string is seen on addTaskGroup's page)
 
 	// Oracle semantic rules.
 	RuleOracleCompletedDates Rule = "oracle-completed-dates"
@@ -59,6 +64,8 @@ const (
 	RuleOracleSubstate       Rule = "oracle-substate"
 	RuleOracleReasonAction   Rule = "oracle-reason-action"
 	RuleOracleSelfLink       Rule = "oracle-self-link"
+	RuleOracleBulkCounts     Rule = "oracle-bulk-counts"        // Reassign Tasks: totalCount == sucessCount + failedCount == len(items), counts match item statuses
+	RuleOracleBulkErrorMsg   Rule = "oracle-bulk-error-message" // Reassign Tasks: a Failed item says why in errorMessage
 )
 
 // Violation is one departure from the contract.
@@ -92,6 +99,10 @@ type Request struct {
 type Exchange struct {
 	// API is the registry name of the API the response belongs to.
 	API specs.Name
+	// Operation is the registry id of the operation (see specs.Operation),
+	// such as "updateTask". When empty, it is the operation the Request's
+	// method and URL name (specs.Match), else getTask.
+	Operation string
 	// Request is nil when only the response is known.
 	Request *Request
 	// Status is the HTTP status code; 0 means unknown and is taken as 200
@@ -111,7 +122,9 @@ type Exchange struct {
 
 // Report is the outcome of validating one exchange.
 type Report struct {
-	API        specs.Name  `json:"api"`
+	API specs.Name `json:"api"`
+	// Operation is the registry id of the operation checked ("getTask").
+	Operation  string      `json:"operation"`
 	Status     int         `json:"status"`
 	Violations []Violation `json:"violations"`
 }

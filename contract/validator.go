@@ -23,6 +23,10 @@ import (
 // RuleUnknownAPI is reported when an exchange names no API of the registry.
 const RuleUnknownAPI Rule = "unknown-api"
 
+// RuleUnknownOperation is reported when an exchange names an operation the
+// API's registry entry does not list.
+const RuleUnknownOperation Rule = "unknown-operation"
+
 // Validator checks exchanges of the two APIs against the embedded documents
 // and the rule table. Build one with New and share it: it is safe for
 // concurrent use, and compiles every schema once.
@@ -51,8 +55,8 @@ func New(opts ...Option) (*Validator, error) {
 		config.WithCustomFormat(FormatOracleDateTime, checkOracleDateTime),
 	)
 	schemas := map[specs.Name][]string{
-		specs.Esri:   {esriSuccessSchema, esriErrorSchema},
-		specs.Oracle: {oracleTaskSchema, oracleErrorSchema},
+		specs.Esri:   {esriSuccessSchema, esriErrorSchema, esriUpdateSchema, esriExecuteSchema, esriNextSchema, esriGroupsSchema},
+		specs.Oracle: {oracleTaskSchema, oracleErrorSchema, oracleBulkSchema},
 	}
 	for _, api := range specs.All() {
 		m, err := compileAPI(api, vopts, schemas[api.Name]...)
@@ -68,6 +72,7 @@ func New(opts ...Option) (*Validator, error) {
 type check struct {
 	v    *Validator
 	m    *apiModel
+	om   *opModel
 	ex   Exchange
 	out  []Violation
 	body []Violation // body violations, sorted by location before they join out
@@ -104,9 +109,15 @@ func (v *Validator) Validate(ex Exchange) Report {
 		ex.Body = set.RedactBytes(ex.Body)
 		hide = set
 	}
-	c := &check{v: v, m: m, ex: ex}
-	if _, ok := m.statuses[status]; !ok {
-		c.add(SeverityError, RuleStatusUndocumented, "status", "expected a status documented for %s (%s), found %d", m.operation, m.documented(), status)
+	om, err := m.operationOf(&ex)
+	if err != nil {
+		rep.Violations = []Violation{{API: ex.API, Severity: SeverityError, Rule: RuleUnknownOperation, Location: "operation", Message: "expected an operation of the registry: " + err.Error()}}
+		return rep
+	}
+	rep.Operation = om.op.ID
+	c := &check{v: v, m: m, om: om, ex: ex}
+	if _, ok := om.statuses[status]; !ok {
+		c.add(SeverityError, RuleStatusUndocumented, "status", "expected a status documented for %s (%s), found %d", om.operation, om.documented(), status)
 	} else {
 		switch ex.API {
 		case specs.Esri:
@@ -141,6 +152,40 @@ func (v *Validator) Validate(ex Exchange) Report {
 		}
 	}
 	return rep
+}
+
+// operationOf returns the operation of an exchange: the one it names, else
+// the one its request's method and URL name, else getTask.
+func (m *apiModel) operationOf(ex *Exchange) (*opModel, error) {
+	if ex.Operation != "" {
+		op, err := m.api.Operation(ex.Operation)
+		if err != nil {
+			return nil, err
+		}
+		return m.ops[op.ID], nil
+	}
+	if r := ex.Request; r != nil {
+		var rt specs.Route
+		var ok bool
+		if r.Method == "" {
+			rt, ok = specs.MatchPath(r.URL)
+		} else {
+			rt, ok = specs.Match(r.Method, r.URL)
+		}
+		if ok && rt.API == m.api.Name {
+			return m.ops[rt.Operation.ID], nil
+		}
+	}
+	return m.ops[specs.OpGetTask], nil
+}
+
+// expected says what a successful answer of the operation is, for
+// messages: "a task" for getTask.
+func (c *check) expected() string {
+	if c.om.op.ID == specs.OpGetTask {
+		return "a task"
+	}
+	return "a successful " + c.om.op.ID + " response"
 }
 
 // exchangeSecrets returns the credentials an exchange's body may echo: those
@@ -340,19 +385,52 @@ func (c *check) esri() {
 		return
 	}
 	obj, isObj := data.(map[string]any)
+	op := c.om.op.ID
 	if isObj {
 		if _, isErr := obj["error"]; isErr {
-			c.schema(esriErrorSchema, data, SeverityError)
+			if op == specs.OpHasNextTask {
+				// The page's response syntax holds its own error object.
+				c.schema(esriNextSchema, data, SeverityError)
+			} else {
+				c.schema(esriErrorSchema, data, SeverityError)
+			}
 			c.esriErrorEnvelope(obj)
 			return
 		}
 	}
-	c.schema(esriSuccessSchema, data, SeverityError)
-	if isObj {
-		if task, ok := obj["task"].(map[string]any); ok {
-			c.taskIdentity(task, "/task/"+esriIdentity, esriIdentity)
+	switch op {
+	case specs.OpUpdateTask:
+		c.schema(esriUpdateSchema, data, SeverityError)
+		if isObj {
+			c.esriSuccessFalse(obj)
+			c.taskIdentity(obj, "/"+esriIdentity, esriIdentity)
 		}
-		c.esriSemantics(obj)
+	case specs.OpExecuteTaskJob:
+		c.schema(esriExecuteSchema, data, SeverityError)
+		if isObj {
+			c.esriSuccessFalse(obj)
+			c.esriJobIdentity(obj)
+		}
+	case specs.OpHasNextTask:
+		c.schema(esriNextSchema, data, SeverityError)
+		if isObj {
+			c.esriSuccessFalse(obj)
+			c.esriNextTask(obj)
+		}
+	case specs.OpGetTaskGroups:
+		c.schema(esriGroupsSchema, data, SeverityError)
+		if isObj {
+			c.esriSuccessFalse(obj)
+			c.esriTaskGroups(obj)
+		}
+	default:
+		c.schema(esriSuccessSchema, data, SeverityError)
+		if isObj {
+			if task, ok := obj["task"].(map[string]any); ok {
+				c.taskIdentity(task, "/task/"+esriIdentity, esriIdentity)
+			}
+			c.esriSemantics(obj)
+		}
 	}
 }
 
@@ -428,14 +506,36 @@ func (c *check) esriErrorEnvelope(obj map[string]any) {
 			text += " (" + strings.Join(ds, "; ") + ")"
 		}
 	}
-	c.addBody(SeverityError, RuleErrorResponse, "/error", "expected a task, found an error envelope: %s", text)
+	c.addBody(SeverityError, RuleErrorResponse, "/error", "expected %s, found an error envelope: %s", c.expected(), text)
 }
 
 func (c *check) oracle(status int) {
 	mt, hasHeader := c.mediaType()
 	body := c.ex.Body
-	if status != http.StatusOK {
+	if status >= 400 {
 		c.oracleError(status, mt, hasHeader)
+		return
+	}
+	switch c.om.op.ID {
+	case specs.OpReassignTask:
+		// 204: successful operation, no content.
+		if n := len(bytes.TrimSpace(body)); n > 0 {
+			c.add(SeverityError, RuleBodyNotEmpty, "body", "expected no content with %d, found a body of %d bytes", status, len(body))
+		}
+		return
+	case specs.OpReassignTasks:
+		if hasHeader && mt != "application/json" {
+			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected application/json, found %s", orNone(mt))
+		}
+		data, err := c.decode(body)
+		if err != nil {
+			c.decodeFailed(err, SeverityError, "a JSON BulkReassignResponse object")
+			return
+		}
+		c.schema(oracleBulkSchema, data, SeverityError)
+		if obj, ok := data.(map[string]any); ok {
+			c.oracleBulk(obj)
+		}
 		return
 	}
 	if hasHeader && mt != "application/json" {
@@ -487,5 +587,5 @@ func (c *check) oracleError(status int, mt string, hasHeader bool) {
 			}
 		}
 	}
-	c.add(SeverityError, RuleErrorResponse, "status", "expected a task, found an error: %s", text)
+	c.add(SeverityError, RuleErrorResponse, "status", "expected %s, found an error: %s", c.expected(), text)
 }
