@@ -136,6 +136,16 @@ func RenderText(results []Result, opts ReportOptions) []byte {
 	return b
 }
 
+// resultSource is the source of r as the text and JUnit reports name it:
+// followed by the operation in parentheses when it is not getTask, such as
+// "traffic.har#3 (updateTask)".
+func resultSource(r Result) string {
+	if op := r.Report.Operation; op != "" && op != specs.OpGetTask {
+		return r.Source + " (" + op + ")"
+	}
+	return r.Source
+}
+
 func writeViolationLine(b *bytes.Buffer, source string, v contract.Violation, color bool) {
 	sev := orDash(string(v.Severity))
 	if color {
@@ -160,6 +170,7 @@ type (
 	jsonResult struct {
 		Source     string          `json:"source"`
 		API        specs.Name      `json:"api"`
+		Operation  string          `json:"operation,omitempty"`
 		Status     int             `json:"status"`
 		Violations []jsonViolation `json:"violations"`
 		Error      string          `json:"error,omitempty"`
@@ -177,6 +188,7 @@ func newJSONResult(r Result) jsonResult {
 	jr := jsonResult{
 		Source:     r.Source,
 		API:        r.Report.API,
+		Operation:  r.Report.Operation,
 		Status:     judgedStatus(r.Report),
 		Violations: make([]jsonViolation, 0, len(r.Report.Violations)),
 		Error:      r.Error,
@@ -195,7 +207,7 @@ func newJSONResult(r Result) jsonResult {
 // RenderJSON renders
 //
 //	{"summary":{"checked":N,"passed":N,"errors":N,"warnings":N},
-//	 "results":[{"source":"...","api":"esri","status":200,"violations":[...]}]}
+//	 "results":[{"source":"...","api":"esri","operation":"getTask","status":200,"violations":[...]}]}
 //
 // indented by two spaces, with a trailing newline. Every result appears,
 // in order; one without violations has "violations": [].
@@ -255,7 +267,7 @@ func junitSuiteOf(r Result) specs.Name {
 // newJUnitCase is the test case of r; failed says whether it fails (an
 // input that could not be read does not fail: it is an <error>).
 func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
-	tc = junitCase{ClassName: junitSuiteName(junitSuiteOf(r)), Name: xmlText(r.Source)}
+	tc = junitCase{ClassName: junitSuiteName(junitSuiteOf(r)), Name: xmlText(resultSource(r))}
 	if r.Error != "" {
 		msg := xmlText(oneLine(r.Error))
 		tc.Error = &junitFailure{Message: msg, Type: "unreadable", Text: xmlText(oneLine(r.Source)) + ": " + msg + "\n"}
@@ -263,7 +275,7 @@ func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
 	}
 	var lines bytes.Buffer
 	for _, v := range r.Report.Violations {
-		writeViolationLine(&lines, r.Source, v, false)
+		writeViolationLine(&lines, resultSource(r), v, false)
 	}
 	if !r.Report.Passed(opts.Strict) {
 		tc.Failure = &junitFailure{

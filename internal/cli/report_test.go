@@ -268,6 +268,7 @@ type (
 	jsonResult struct {
 		Source     string          `json:"source"`
 		API        string          `json:"api"`
+		Operation  string          `json:"operation"`
 		Status     int             `json:"status"`
 		Violations []jsonViolation `json:"violations"`
 		Error      string          `json:"error"`

@@ -85,7 +85,7 @@ func (rw *reportWriter) add(r Result) error {
 	switch rw.format {
 	case FormatText:
 		for _, v := range r.Report.Violations {
-			writeViolationLine(&rw.buf, r.Source, v, rw.opts.Color)
+			writeViolationLine(&rw.buf, resultSource(r), v, rw.opts.Color)
 		}
 		if rw.buf.Len() == 0 {
 			return nil

@@ -33,9 +33,18 @@ the embedded OpenAPI documents and the rules their vendors' documentation
 implies, and prints a report.
 
 Each PATH is a file or a directory, walked recursively. A file holds a bare
-JSON body, a HAR archive (entries of other hosts and paths are skipped), or
-a raw HTTP response as printed by "curl -si". "-" reads one input from
-standard input. Flags may come before or after the paths.
+JSON body, a HAR archive, or a raw HTTP response as printed by "curl -si".
+"-" reads one input from standard input. Flags may come before or after the
+paths.
+
+A HAR entry is checked as the operation its method and URL name (see
+"taskmock specs list"): Esri getTask, updateTask, executeTaskJob,
+taskgroups/hasNextTask and taskgroups/getTaskGroups at any path prefix
+before /TopographicProductionServer/ (in any letter case); Oracle getTask,
+reassignTask and reassignTasks. Entries of other hosts, paths and
+operations are skipped. A bare body is checked as getTask. The report names
+an operation other than getTask after the source: "traffic.har#3
+(updateTask)"; the json report has "operation" in every result.
 
 Flags:
   --api NAME       the API of every input: ` + choices(specs.Names()) + `; in a HAR,

@@ -190,8 +190,8 @@ func TestValidateJSON(t *testing.T) {
 		decodeStrict(t, []byte(r.stdout), &rep)
 		assert.Equal(t, jsonSummary{Checked: 2, Passed: 2}, rep.Summary)
 		assert.Equal(t, []jsonResult{
-			{Source: esriExample, API: "esri", Status: 200, Violations: []jsonViolation{}},
-			{Source: oracleExample, API: "oracle", Status: 200, Violations: []jsonViolation{}},
+			{Source: esriExample, API: "esri", Operation: "getTask", Status: 200, Violations: []jsonViolation{}},
+			{Source: oracleExample, API: "oracle", Operation: "getTask", Status: 200, Violations: []jsonViolation{}},
 		}, rep.Results)
 	})
 
@@ -428,6 +428,7 @@ func TestValidateReportsUnchanged(t *testing.T) {
 					Results []struct {
 						Source     string               `json:"source"`
 						API        specs.Name           `json:"api"`
+						Operation  string               `json:"operation"`
 						Status     int                  `json:"status"`
 						Violations []contract.Violation `json:"violations"`
 					} `json:"results"`
@@ -436,7 +437,7 @@ func TestValidateReportsUnchanged(t *testing.T) {
 				require.Len(t, rep.Results, 1)
 				jr := rep.Results[0]
 				results = append(results, cli.Result{Source: jr.Source,
-					Report: contract.Report{API: jr.API, Status: jr.Status, Violations: jr.Violations}})
+					Report: contract.Report{API: jr.API, Operation: jr.Operation, Status: jr.Status, Violations: jr.Violations}})
 			}
 			want, err := cli.Render(format, results, cli.ReportOptions{})
 			require.NoError(t, err)
