@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/internal/reqcheck"
 	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
@@ -58,6 +59,8 @@ func checkUsage() string {
 	return `Usage:
   taskmock check --api esri --base-url URL --task-group-job-id ID --task-operation-id ID [flags]
   taskmock check --api oracle --base-url URL --id ID [--id ID ...] [flags]
+  taskmock check --api esri --operation OP --base-url URL [ids] [--param NAME=VALUE ...] [flags]
+  taskmock check --api oracle --operation OP --base-url URL [--id ID ...] --body FILE [flags]
 
 Check sends real requests to a server of one of the task APIs (` + choices(specs.Names()) + `)
 and validates the answers exactly like "taskmock validate": the same rules,
@@ -71,15 +74,35 @@ redirects.
 
 Target:
   --api NAME                 the API: ` + choices(specs.Names()) + ` (required)
+  --operation OP             the operation to call (default getTask):
+                               esri:   ` + checkOperations(specs.Esri) + `
+                               oracle: ` + checkOperations(specs.Oracle) + `
+                             getTask, hasNextTask and getTaskGroups only
+                             read; the others change the server's state, so
+                             they are called only when named here, and a
+                             connection error is not retried (the request
+                             may have been applied). Every request is
+                             checked against the operation's documentation
+                             before it is sent: a bad one is a usage error
   --base-url URL             the service root, such as
                              https://host/arcgis/rest/services/Svc (Esri: the
-                             tool appends ` + serveAPI(specs.Esri).OperationPath + `)
+                             tool appends the operation's path, such as
+                             ` + serveAPI(specs.Esri).OperationPath + `)
                              or https://host (Oracle: /process/api/v1/tasks/ID);
                              a full operation URL is taken as it is (required)
 
 Esri:
-  --task-group-job-id ID     the taskGroupJobId parameter (required)
-  --task-operation-id ID     the taskOperationId parameter (required)
+  --task-group-job-id ID     the taskGroupJobId parameter (required for
+                             getTask, updateTask, hasNextTask, executeTaskJob)
+  --task-operation-id ID     the taskOperationId parameter (required for
+                             getTask and updateTask)
+  --param NAME=VALUE         another parameter of the operation (repeatable),
+                             such as status=2 and onFailureCancelTasks=true
+                             (updateTask), productName=... and
+                             productVersion=... (executeTaskJob), name=...
+                             (getTaskGroups); every request is checked
+                             against the operation's documented parameters
+                             before it is sent
   --token TOKEN              the ArcGIS token, sent as the token parameter
                              (default: $` + envToken + `)
   --method METHOD            GET (parameters in the query) or POST (a
@@ -95,6 +118,11 @@ Oracle:
   --lang TAG                 the Accept-Language header, such as de-DE
   --token TOKEN              sent as Authorization: Bearer TOKEN when no
                              Authorization is given (default: $` + envToken + `)
+  --body FILE                the JSON request body of reassignTask (sent for
+                             every --id) and reassignTasks (whose taskIds it
+                             holds; no --id); - reads standard input;
+                             checked against the documented schema before
+                             it is sent
 
 Requests:
   --header 'Name: value'     add a header to every request (repeatable)
@@ -148,6 +176,13 @@ Examples:
     --task-operation-id F6208AD7-D10C-4E1C-AB8A-6CA429AD559C --method POST
   TASKMOCK_AUTHORIZATION="Bearer $OCI_TOKEN" taskmock check --api oracle \
     --base-url https://opa.example.com --ids-from ids.txt --format junit > report.xml
+  taskmock check --api esri --operation updateTask --method POST \
+    --base-url https://gis.example.com/server/rest/services/Prod \
+    --task-group-job-id 150BFC70-EA45-4327-908D-D6E622CD8B93 \
+    --task-operation-id 5F109F09-DF73-4A82-A5B9-0FAACF8200F5 --param status=2
+  echo '{"identities": [{"id": "u1", "type": "USER"}], "comment": "cover"}' |
+    taskmock check --api oracle --operation reassignTask \
+      --base-url https://opa.example.com --id "$TASK_ID" --body -
 
 Exit codes:
   0  every response passed
@@ -159,12 +194,23 @@ Exit codes:
 `
 }
 
+// checkOperations lists the operations of an API for the help text.
+func checkOperations(name specs.Name) string {
+	var ids []string
+	for _, op := range serveAPI(name).Operations {
+		ids = append(ids, op.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
 // checkTarget is one request to make.
 type checkTarget struct {
 	api    specs.Name
+	op     specs.Operation
 	method string
 	url    string
 	form   url.Values // the POST body, Esri only
+	body   []byte     // the JSON body, Oracle POST only
 	header http.Header
 	source string // the redacted name of the request
 }
@@ -222,6 +268,10 @@ func runCheck(e *env, args []string) error {
 	opID := fs.String("task-operation-id", "", "")
 	token := fs.String("token", "", "")
 	method := fs.String("method", http.MethodGet, "")
+	opName := fs.String("operation", specs.OpGetTask, "")
+	params := &paramList{}
+	fs.Var(params, "param", "")
+	bodyFile := fs.String("body", "", "")
 	var ids []string
 	fs.Func("id", "", func(s string) error {
 		if strings.TrimSpace(s) == "" {
@@ -267,6 +317,10 @@ func runCheck(e *env, args []string) error {
 	api, err := specs.Get(*apiName)
 	if err != nil {
 		return e.usageFail(cmd, fmt.Errorf("--api must be %s, got %q", choices(specs.Names()), *apiName))
+	}
+	op, err := api.Operation(*opName)
+	if err != nil {
+		return e.usageFail(cmd, fmt.Errorf("--operation must be an operation of %s: %w", api.Name, err))
 	}
 	if !slices.Contains(Formats(), Format(*format)) {
 		return e.usageFail(cmd, fmt.Errorf("--format must be %s, got %q", choices(Formats()), *format))
@@ -330,20 +384,46 @@ func runCheck(e *env, args []string) error {
 	var targets []checkTarget
 	switch api.Name {
 	case specs.Esri:
-		if len(ids) > 0 || *idsFrom != "" || *grouped || *lang != "" {
-			return e.usageFail(cmd, errors.New("--id, --ids-from, --total-results-grouped and --lang are for --api oracle"))
+		if len(ids) > 0 || *idsFrom != "" || *grouped || *lang != "" || *bodyFile != "" {
+			return e.usageFail(cmd, errors.New("--id, --ids-from, --total-results-grouped, --lang and --body are for --api oracle"))
 		}
 		m := strings.ToUpper(*method)
 		if m != http.MethodGet && m != http.MethodPost {
 			return e.usageFail(cmd, fmt.Errorf("--method must be GET or POST, got %q", *method))
 		}
-		if *groupID == "" || *opID == "" {
-			return e.usageFail(cmd, errors.New("--task-group-job-id and --task-operation-id are required for --api esri"))
+		if (op.ID == specs.OpGetTask || op.ID == specs.OpUpdateTask) && (*groupID == "" || *opID == "") {
+			return e.usageFail(cmd, fmt.Errorf("--task-group-job-id and --task-operation-id are required for --api esri --operation %s", op.ID))
 		}
-		targets = append(targets, esriTarget(base, m, *groupID, *opID, tok, hdr, red))
+		t, err := esriTarget(base, m, op, *groupID, *opID, params.v, tok, hdr, red)
+		if err != nil {
+			return e.usageFail(cmd, err)
+		}
+		targets = append(targets, t)
 	case specs.Oracle:
-		if *groupID != "" || *opID != "" || !strings.EqualFold(*method, http.MethodGet) {
-			return e.usageFail(cmd, errors.New("--task-group-job-id, --task-operation-id and --method are for --api esri"))
+		if *groupID != "" || *opID != "" || !strings.EqualFold(*method, http.MethodGet) || len(params.v) > 0 {
+			return e.usageFail(cmd, errors.New("--task-group-job-id, --task-operation-id, --method and --param are for --api esri"))
+		}
+		if op.ID != specs.OpGetTask && (*grouped || *lang != "") {
+			return e.usageFail(cmd, fmt.Errorf("--total-results-grouped and --lang are for --operation %s", specs.OpGetTask))
+		}
+		var body []byte
+		switch {
+		case op.ID == specs.OpGetTask && *bodyFile != "":
+			return e.usageFail(cmd, fmt.Errorf("--body is for --operation %s and %s", specs.OpReassignTask, specs.OpReassignTasks))
+		case op.ID != specs.OpGetTask && *bodyFile == "":
+			return e.usageFail(cmd, fmt.Errorf("--body FILE is required for --operation %s: the JSON request body", op.ID))
+		case *bodyFile != "":
+			if body, err = readBody(e, *bodyFile); err != nil {
+				return e.fail(cmd, ExitUsage, fmt.Errorf("--body %s: %w", *bodyFile, err))
+			}
+		}
+		if op.ID == specs.OpReassignTasks {
+			if len(ids) > 0 || *idsFrom != "" {
+				return e.usageFail(cmd, errors.New("--id and --ids-from are not for --operation reassignTasks: give the task ids in the body's taskIds"))
+			}
+			root, _ := oracleRoot(base)
+			targets = append(targets, oracleBulkTarget(root, body, hdr, red))
+			break
 		}
 		if *idsFrom != "" {
 			more, err := readIDs(e, *idsFrom)
@@ -363,8 +443,15 @@ func runCheck(e *env, args []string) error {
 			hdr.Set("Accept-Language", *lang)
 		}
 		for _, id := range ids {
+			if op.ID == specs.OpReassignTask {
+				targets = append(targets, oracleReassignTarget(root, id, body, hdr, red))
+				continue
+			}
 			targets = append(targets, oracleTarget(root, id, *grouped, hdr, red))
 		}
+	}
+	if err := checkRequests(targets, red); err != nil {
+		return e.usageFail(cmd, err)
 	}
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -436,35 +523,150 @@ func runCheck(e *env, args []string) error {
 	return nil
 }
 
-// esriTarget builds the getTask request: f=json and the two ids in the
-// query (GET) or a form body (POST), the token beside them.
-func esriTarget(base *url.URL, method, groupID, opID, token string, hdr http.Header, red *secrets.Set) checkTarget {
+// esriTarget builds the request of an Esri operation: f=json, the ids
+// given and the --param values in the query (GET) or a form body (POST),
+// the token beside them. A --base-url that is already the URL of an
+// operation is taken as it is, if it is the operation asked for.
+func esriTarget(base *url.URL, method string, op specs.Operation, groupID, opID string, extra url.Values, token string, hdr http.Header, red *secrets.Set) (checkTarget, error) {
 	u := *base
-	op := serveAPI(specs.Esri).OperationPath
-	if !strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), op) {
-		u.Path = strings.TrimSuffix(u.Path, "/") + op
+	if r, ok := specs.MatchPath(u.EscapedPath()); ok && r.API == specs.Esri {
+		if r.Operation.ID != op.ID {
+			return checkTarget{}, fmt.Errorf("--base-url is the URL of %s, not of %s: give the service root, or the URL of %s", r.Operation.ID, op.ID, op.ID)
+		}
+	} else {
+		u.Path = strings.TrimSuffix(u.Path, "/") + op.Path
 		u.RawPath = ""
 	}
 	params := u.Query()
 	params.Set("f", "json")
-	params.Set("taskGroupJobId", groupID)
-	params.Set("taskOperationId", opID)
+	shown := url.Values{}
+	if groupID != "" {
+		params.Set("taskGroupJobId", groupID)
+		shown.Set("taskGroupJobId", groupID)
+	}
+	if opID != "" {
+		params.Set("taskOperationId", opID)
+		shown.Set("taskOperationId", opID)
+	}
+	for name, vs := range extra {
+		params[name] = vs
+		shown[name] = vs
+	}
 	if token != "" {
 		params.Set("token", token)
 	}
-	t := checkTarget{api: specs.Esri, method: method, header: hdr.Clone()}
+	t := checkTarget{api: specs.Esri, op: op, method: method, header: hdr.Clone()}
 	if method == http.MethodPost {
 		u.RawQuery = ""
 		t.form = params
 		t.header.Set("Content-Type", "application/x-www-form-urlencoded")
-		shown := url.Values{"taskGroupJobId": {groupID}, "taskOperationId": {opID}}
 		t.source = red.Redact(method + " " + u.String() + " " + shown.Encode())
 	} else {
 		u.RawQuery = params.Encode()
 		t.source = method + " " + red.RedactURL(u.String())
 	}
 	t.url = u.String()
-	return t
+	return t, nil
+}
+
+// paramList is a repeatable --param NAME=VALUE flag: an Esri parameter of
+// the operation.
+type paramList struct{ v url.Values }
+
+func (l *paramList) String() string { return "" }
+
+func (l *paramList) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	name = strings.TrimSpace(name)
+	switch {
+	case !ok || name == "":
+		return errors.New("expected NAME=VALUE, such as status=2")
+	case name == "f" || name == "token":
+		return fmt.Errorf("%s is set by check (f=json; the token with --token)", name)
+	case name == "taskGroupJobId" || name == "taskOperationId":
+		return fmt.Errorf("give %s with --task-group-job-id or --task-operation-id", name)
+	}
+	if l.v == nil {
+		l.v = url.Values{}
+	}
+	l.v.Add(name, value)
+	return nil
+}
+
+// maxRequestBody bounds a --body file: the mock's own limit on request
+// bodies.
+const maxRequestBody = reqcheck.DefaultMaxBody
+
+// readBody reads a --body file ("-": standard input), up to
+// maxRequestBody.
+func readBody(e *env, name string) ([]byte, error) {
+	var r io.Reader = ctxReader{e.ctx, e.stdin}
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxRequestBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxRequestBody {
+		return nil, fmt.Errorf("larger than %d bytes", maxRequestBody)
+	}
+	return b, nil
+}
+
+// checkRequests checks every target's request against its operation's
+// documentation before anything is sent, so that a mistyped parameter or
+// body is a usage error, not a request a real server acts on.
+func checkRequests(targets []checkTarget, red *secrets.Set) error {
+	if len(targets) == 0 {
+		return nil
+	}
+	rc, err := reqcheck.New()
+	if err != nil {
+		return fmt.Errorf("cannot build the request checker: %w", err)
+	}
+	t := targets[0] // the targets of one run differ only in the task id
+	var body io.Reader
+	switch {
+	case t.form != nil:
+		body = strings.NewReader(t.form.Encode())
+	case t.body != nil:
+		body = bytes.NewReader(t.body)
+	}
+	req, err := http.NewRequest(t.method, t.url, body)
+	if err != nil {
+		return err
+	}
+	req.Header = t.header.Clone()
+	problems := rc.Check(t.api, t.op.ID, req)
+	if len(problems) == 0 {
+		return nil
+	}
+	var msgs []string
+	for _, p := range problems {
+		msgs = append(msgs, checkFlagOf(t, p.Field)+": "+p.Message)
+	}
+	return errors.New(red.Redact("the request does not fit " + t.op.ID + ": " + strings.Join(msgs, "; ")))
+}
+
+// checkFlagOf names the flag that sets a request's field.
+func checkFlagOf(t checkTarget, field string) string {
+	switch {
+	case field == "taskGroupJobId":
+		return "--task-group-job-id"
+	case field == "taskOperationId":
+		return "--task-operation-id"
+	case field == "body" || strings.HasPrefix(field, "body."):
+		return "--body " + field
+	case t.api == specs.Esri && !strings.Contains(field, "."):
+		return "--param " + field
+	}
+	return field
 }
 
 // oracleRoot splits an Oracle --base-url into the root the API's path is
@@ -493,8 +695,30 @@ func oracleTarget(root *url.URL, id string, grouped bool, hdr http.Header, red *
 	if grouped {
 		u += "?totalResultsGrouped=true"
 	}
-	return checkTarget{api: specs.Oracle, method: http.MethodGet, url: u, header: hdr.Clone(),
+	op, _ := serveAPI(specs.Oracle).Operation(specs.OpGetTask)
+	return checkTarget{api: specs.Oracle, op: op, method: http.MethodGet, url: u, header: hdr.Clone(),
 		source: http.MethodGet + " " + red.RedactURL(u)}
+}
+
+// oracleReassignTarget is the POST of Reassign a Task for one id.
+func oracleReassignTarget(root *url.URL, id string, body []byte, hdr http.Header, red *secrets.Set) checkTarget {
+	u := root.String() + "/process/api/v1/tasks/" + url.PathEscape(id) + "/reassign"
+	op, _ := serveAPI(specs.Oracle).Operation(specs.OpReassignTask)
+	return jsonTarget(op, u, body, hdr, red)
+}
+
+// oracleBulkTarget is the POST of Reassign Tasks.
+func oracleBulkTarget(root *url.URL, body []byte, hdr http.Header, red *secrets.Set) checkTarget {
+	u := root.String() + "/process/api/v1/tasks/reassign"
+	op, _ := serveAPI(specs.Oracle).Operation(specs.OpReassignTasks)
+	return jsonTarget(op, u, body, hdr, red)
+}
+
+func jsonTarget(op specs.Operation, u string, body []byte, hdr http.Header, red *secrets.Set) checkTarget {
+	t := checkTarget{api: specs.Oracle, op: op, method: http.MethodPost, url: u, body: body, header: hdr.Clone(),
+		source: http.MethodPost + " " + red.RedactURL(u)}
+	t.header.Set("Content-Type", "application/json")
+	return t
 }
 
 // readIDs reads task ids, one a line, skipping blank lines and # comments.
@@ -571,7 +795,9 @@ func (c *checker) do(ctx context.Context, t checkTarget) checkOutcome {
 		switch {
 		case err != nil:
 			o.err = err
-			retryable = ctx.Err() == nil && isRetryable(err)
+			// A mutating request may have been applied before the
+			// connection broke: it is not sent again.
+			retryable = ctx.Err() == nil && isRetryable(err) && !t.op.Mutating
 			note = "attempt " + strconv.Itoa(o.attempts) + ": " + describeError(err, c.timeout)
 		case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
 			retryable = true
@@ -631,6 +857,8 @@ func (c *checker) attempt(ctx context.Context, t checkTarget, o *checkOutcome) (
 	var rb io.Reader
 	if t.form != nil {
 		rb = strings.NewReader(t.form.Encode())
+	} else if t.body != nil {
+		rb = bytes.NewReader(t.body)
 	}
 	req, err := http.NewRequestWithContext(actx, t.method, t.url, rb)
 	if err != nil {
@@ -767,10 +995,10 @@ func judge(v *contract.Validator, t checkTarget, o checkOutcome, timeout time.Du
 	case o.err != nil:
 		r.errText = red.Redact(describeError(o.err, timeout))
 		msg := fmt.Sprintf("expected an answer, found none after %s: %s", plural(o.attempts, "attempt"), r.errText)
-		r.Report = contract.Report{API: t.api, Status: 0, Violations: []contract.Violation{{
+		r.Report = contract.Report{API: t.api, Operation: t.op.ID, Status: 0, Violations: []contract.Violation{{
 			API: t.api, Severity: contract.SeverityError, Rule: ruleRequestFailed, Location: "request", Message: msg}}}
 	case o.tooLarge:
-		r.Report = contract.Report{API: t.api, Status: o.status, Violations: []contract.Violation{{
+		r.Report = contract.Report{API: t.api, Operation: t.op.ID, Status: o.status, Violations: []contract.Violation{{
 			API: t.api, Severity: contract.SeverityError, Rule: ruleBodyTooLarge, Location: "body",
 			Message: "expected a task body, found a body over the --max-body limit (not read further)"}}}
 	default:
@@ -781,7 +1009,7 @@ func judge(v *contract.Validator, t checkTarget, o checkOutcome, timeout time.Du
 		if t.form != nil {
 			req.Form = t.form
 		}
-		r.Report = v.Validate(contract.Exchange{API: t.api, Request: req, Status: o.status, Header: o.header, Body: o.body, Secrets: red})
+		r.Report = v.Validate(contract.Exchange{API: t.api, Operation: t.op.ID, Request: req, Status: o.status, Header: o.header, Body: o.body, Secrets: red})
 	}
 	return r
 }

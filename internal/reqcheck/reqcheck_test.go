@@ -89,6 +89,8 @@ func TestCheck(t *testing.T) {
 			`{"identities":[{"id":"u1","name":"hael","displayName":"Hael","type":"USER"},{"id":"r1","type":"ROLE"}],"comment":"away"}`, nil},
 		{"oracle reassign with charset", specs.Oracle, specs.OpReassignTask, "POST", "/process/api/v1/tasks/1/reassign", "application/json; charset=utf-8",
 			`{"identities":[{"id":"g","type":"GROUP"}],"extra":true}`, nil},
+		{"oracle reassign behind a gateway prefix", specs.Oracle, specs.OpReassignTask, "POST", "/gw/process/api/v1/tasks/1/reassign", "application/json",
+			`{"identities":[{"id":"u","type":"USER"}]}`, nil},
 		{"oracle bulk reassign", specs.Oracle, specs.OpReassignTasks, "POST", "/process/api/v1/tasks/reassign", "application/json",
 			`{"taskIds":["a0a0e129-53f7-11ef-873e-0abcb","882c3e21-637c-11ef-873e-0abcb"],"identities":[{"id":"u","type":"USER"}]}`, nil},
 		{"oracle reassign schema errors name the field", specs.Oracle, specs.OpReassignTask, "POST", "/process/api/v1/tasks/1/reassign", "application/json",
