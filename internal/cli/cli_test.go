@@ -158,13 +158,18 @@ func TestSpecsList(t *testing.T) {
 	r := run(t, "", "specs", "list")
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	require.Len(t, lines, 1+len(specs.All()))
-	assert.Regexp(t, `^NAME +FILE +OPERATION +TITLE$`, lines[0])
-	for i, api := range specs.All() {
-		assert.Equal(t, []string{string(api.Name), api.Filename, api.OperationPath},
-			strings.Fields(lines[i+1])[:3])
-		assert.True(t, strings.HasSuffix(lines[i+1], api.Title), lines[i+1])
+	assert.Regexp(t, `^NAME +FILE +OPERATION +METHODS +PATH +SUMMARY$`, lines[0])
+	i := 1
+	for _, api := range specs.All() {
+		for _, op := range api.Operations {
+			require.Less(t, i, len(lines))
+			assert.Equal(t, []string{string(api.Name), api.Filename, op.ID, strings.Join(op.Methods, ","), op.Path},
+				strings.Fields(lines[i])[:5])
+			assert.True(t, strings.HasSuffix(lines[i], op.Summary), lines[i])
+			i++
+		}
 	}
+	assert.Len(t, lines, i)
 }
 
 func TestSpecsShow(t *testing.T) {

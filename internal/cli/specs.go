@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/taskmock/taskmock/specs"
@@ -19,7 +20,9 @@ func specsUsage() string {
 Specs gives the OpenAPI documents embedded in taskmock, the ones validate
 checks against.
 
-  list         print a table of the APIs: NAME, FILE, OPERATION, TITLE
+  list         print a table of the operations of the APIs: NAME, FILE,
+               OPERATION, METHODS, PATH, SUMMARY (Esri paths follow any
+               service root)
   show NAME    print the document of the API NAME (` + choices(specs.Names()) + `),
                byte for byte as embedded
   export DIR   write every document to DIR/FILE (mode 0644), creating DIR
@@ -82,9 +85,11 @@ func runSpecs(e *env, args []string) error {
 
 func (e *env) specsList() error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tFILE\tOPERATION\tTITLE")
+	fmt.Fprintln(tw, "NAME\tFILE\tOPERATION\tMETHODS\tPATH\tSUMMARY")
 	for _, api := range specs.All() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", api.Name, api.Filename, api.OperationPath, api.Title)
+		for _, op := range api.Operations {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", api.Name, api.Filename, op.ID, strings.Join(op.Methods, ","), op.Path, op.Summary)
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return e.fail("taskmock specs", ExitUsage, fmt.Errorf("writing to standard output: %w", err))
