@@ -2,8 +2,6 @@ package contract_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,9 +17,7 @@ var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 func siblingBody(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "siblings", name))
-	require.NoError(t, err)
-	return b
+	return testdataFile(t, "siblings", name)
 }
 
 // TestSiblingExamplesHaveNoViolations: the vendors' examples of the sibling

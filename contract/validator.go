@@ -523,31 +523,26 @@ func (c *check) oracle(status int) {
 			c.add(SeverityError, RuleBodyNotEmpty, "body", "expected no content with %d, found a body of %d bytes", status, len(body))
 		}
 		return
-	case specs.OpReassignTasks:
-		if hasHeader && mt != "application/json" {
-			c.add(SeverityError, RuleContentType, "header/Content-Type", "expected application/json, found %s", orNone(mt))
-		}
-		data, err := c.decode(body)
-		if err != nil {
-			c.decodeFailed(err, SeverityError, "a JSON BulkReassignResponse object")
-			return
-		}
-		c.schema(oracleBulkSchema, data, SeverityError)
-		if obj, ok := data.(map[string]any); ok {
-			c.oracleBulk(obj)
-		}
-		return
+	}
+	bulk := c.om.op.ID == specs.OpReassignTasks
+	schema, what := oracleTaskSchema, "a JSON Task object"
+	if bulk {
+		schema, what = oracleBulkSchema, "a JSON BulkReassignResponse object"
 	}
 	if hasHeader && mt != "application/json" {
 		c.add(SeverityError, RuleContentType, "header/Content-Type", "expected application/json, found %s", orNone(mt))
 	}
 	data, err := c.decode(body)
 	if err != nil {
-		c.decodeFailed(err, SeverityError, "a JSON Task object")
+		c.decodeFailed(err, SeverityError, what)
 		return
 	}
-	c.schema(oracleTaskSchema, data, SeverityError)
-	if obj, ok := data.(map[string]any); ok {
+	c.schema(schema, data, SeverityError)
+	obj, ok := data.(map[string]any)
+	switch {
+	case ok && bulk:
+		c.oracleBulk(obj)
+	case ok:
 		c.taskIdentity(obj, "/"+oracleIdentity, oracleIdentity)
 		c.oracleSemantics(obj)
 	}

@@ -24,7 +24,13 @@ func newValidator(t testing.TB, opts ...contract.Option) *contract.Validator {
 
 func seedBody(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "seeds", name))
+	return testdataFile(t, "seeds", name)
+}
+
+// testdataFile reads testdata/dir/name.
+func testdataFile(t testing.TB, dir, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
 	require.NoError(t, err)
 	return b
 }

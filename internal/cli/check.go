@@ -600,15 +600,11 @@ const maxRequestBody = reqcheck.DefaultMaxBody
 // readBody reads a --body file ("-": standard input), up to
 // maxRequestBody.
 func readBody(e *env, name string) ([]byte, error) {
-	var r io.Reader = ctxReader{e.ctx, e.stdin}
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	r, closeInput, err := openInput(e, name)
+	if err != nil {
+		return nil, err
 	}
+	defer closeInput()
 	b, err := io.ReadAll(io.LimitReader(r, maxRequestBody+1))
 	if err != nil {
 		return nil, err
@@ -721,17 +717,26 @@ func jsonTarget(op specs.Operation, u string, body []byte, hdr http.Header, red 
 	return t
 }
 
+// openInput opens a file named by a flag, or standard input for "-"; the
+// returned func closes it.
+func openInput(e *env, name string) (io.Reader, func(), error) {
+	if name == "-" {
+		return ctxReader{e.ctx, e.stdin}, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { _ = f.Close() }, nil
+}
+
 // readIDs reads task ids, one a line, skipping blank lines and # comments.
 func readIDs(e *env, name string) ([]string, error) {
-	var r io.Reader = ctxReader{e.ctx, e.stdin}
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	r, closeInput, err := openInput(e, name)
+	if err != nil {
+		return nil, err
 	}
+	defer closeInput()
 	var ids []string
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
