@@ -149,3 +149,42 @@ func TestSiblingRules(t *testing.T) {
 		})
 	}
 }
+
+// FuzzValidateOperations: any body and status, for any operation of either
+// API, give a report naming that operation, never a panic, and every
+// violation is complete.
+func FuzzValidateOperations(f *testing.F) {
+	v, err := contract.New()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(uint8(1), 200, testdataFile(f, "siblings", "esri-updateTask-example.json"))
+	f.Add(uint8(3), 200, testdataFile(f, "siblings", "esri-hasNextTask-example.json"))
+	f.Add(uint8(4), 200, []byte(`{"count":1,"taskGroups":[{"objectId":"1","workdays":{"days":"MTWRF","hours":8}}],"success":true}`))
+	f.Add(uint8(2), 200, []byte(`{"jobId":"x","statusUrl":"u","success":false}`))
+	f.Add(uint8(6), 204, []byte(``))
+	f.Add(uint8(7), 200, testdataFile(f, "siblings", "oracle-reassignTasks-example.json"))
+	f.Add(uint8(7), 200, []byte(`{"totalCount":1e400,"sucessCount":-1,"failedCount":"x","items":[null,{"status":"Failed"}]}`))
+	type target struct {
+		api specs.Name
+		op  specs.Operation
+	}
+	var targets []target
+	for _, api := range specs.All() {
+		for _, op := range api.Operations {
+			targets = append(targets, target{api.Name, op})
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, status int, body []byte) {
+		tg := targets[int(which)%len(targets)]
+		rep := v.Validate(contract.Exchange{API: tg.api, Operation: tg.op.ID, Status: status, Body: body, Header: jsonHeader})
+		if rep.Operation != tg.op.ID {
+			t.Fatalf("report of %s names %q", tg.op.ID, rep.Operation)
+		}
+		for _, vi := range rep.Violations {
+			if vi.Rule == "" || vi.Location == "" || vi.Message == "" || (vi.Severity != contract.SeverityError && vi.Severity != contract.SeverityWarning) {
+				t.Fatalf("incomplete violation %+v", vi)
+			}
+		}
+	})
+}
