@@ -26,9 +26,9 @@ const Redacted = secrets.Redacted
 // HARName is the name of the HAR file a Recorder writes in its directory.
 const HARName = "taskmock.har"
 
-// Recorder writes the exchanges of the two operations to a directory: all
-// of them to one HAR 1.2 file, HARName, and each task body that conforms
-// to the contract as a fixture file, esri-TASKOPERATIONID.json or
+// Recorder writes the exchanges of the operations of the two APIs to a
+// directory: all of them to one HAR 1.2 file, HARName, and each getTask
+// body that conforms to the contract as a fixture file, esri-TASKOPERATIONID.json or
 // oracle-ID.json (named by fixtures.FileName), that "taskmock serve
 // --fixtures DIR" loads (the last body of a task wins).
 //
@@ -249,7 +249,9 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 			r.err = err
 		}
 	}
-	if withheld == nil && res.StatusCode == http.StatusOK && rep.Errors() == 0 {
+	// Only getTask answers with a task: the other operations' bodies are
+	// in the HAR only.
+	if withheld == nil && res.StatusCode == http.StatusOK && rep.Errors() == 0 && rep.Operation == specs.OpGetTask {
 		if err := r.writeFixture(api, []byte(text)); err != nil {
 			failed = errors.Join(failed, err)
 			if r.err == nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -427,4 +428,54 @@ func TestRecorderFullDisk(t *testing.T) {
 	third, failed := run(200, 2)
 	require.Empty(t, failed)
 	assert.Equal(t, append(append(append([]string(nil), first...), second...), third...), harIDs(t, dir))
+}
+
+// TestRecorderSiblingOperations: the answers of the operations beside
+// getTask are validated as themselves and recorded in the HAR, and never
+// written as task fixtures, even when they carry an id.
+func TestRecorderSiblingOperations(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/updateTask"):
+			_, _ = io.WriteString(w, `{"taskOperationId":"5F109F09-DF73-4A82-A5B9-0FAACF8200F5","success":true}`)
+		case strings.HasSuffix(r.URL.Path, "/tasks/reassign"):
+			_, _ = io.WriteString(w, `{"totalCount":1,"sucessCount":1,"failedCount":0,"items":[{"taskId":"a","status":"Success"}],"id":"a"}`)
+		}
+	}))
+	t.Cleanup(upstream.Close)
+	dir := t.TempDir()
+	rec, err := proxy.NewRecorder(dir)
+	require.NoError(t, err)
+	srv := front(t, upstream.URL, proxy.WithRecorder(rec))
+
+	res, _ := get(t, srv.URL+"/arcgis/rest/services/S/TopographicProductionServer/workflows/tasks/updateTask?f=json&taskGroupJobId=A&taskOperationId=5F109F09-DF73-4A82-A5B9-0FAACF8200F5", nil)
+	assert.Equal(t, "none", res.Header.Get(proxy.HeaderViolations))
+	res, err = http.Post(srv.URL+"/process/api/v1/tasks/reassign", "application/json", strings.NewReader(`{"taskIds":["a"]}`))
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	assert.Contains(t, res.Header.Get(proxy.HeaderViolations), "unknown-property", "the bulk answer is judged as reassignTasks")
+	require.NoError(t, rec.Close())
+	require.NoError(t, rec.Err())
+
+	files, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name())
+	}
+	assert.Equal(t, []string{proxy.HARName}, names)
+	har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+	require.NoError(t, err)
+	var doc struct {
+		Log struct {
+			Entries []struct {
+				Request struct{ URL string }
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(har, &doc))
+	require.Len(t, doc.Log.Entries, 2)
+	assert.Contains(t, doc.Log.Entries[0].Request.URL, "/updateTask")
+	assert.Contains(t, doc.Log.Entries[1].Request.URL, "/tasks/reassign")
 }

@@ -41,9 +41,11 @@ func proxyUsage() string {
   taskmock proxy --target URL [flags]
 
 Proxy forwards every request to a real server of the task APIs and
-validates each response of the two operations (Esri getTask, Oracle GET
-/process/api/v1/tasks/{id}) as "taskmock validate" would; other paths pass
-through untouched. Point a client or a frontend at the proxy instead of
+validates each response of the operations the documents describe (Esri
+getTask, updateTask, executeTaskJob, taskgroups/hasNextTask and
+getTaskGroups; Oracle getTask, reassignTask and reassignTasks; see "taskmock
+specs list") as "taskmock validate" would; other paths pass through
+untouched. Point a client or a frontend at the proxy instead of
 the server.
 
 Each checked response gets a ` + proxy.HeaderViolations + ` header ("none", or the
@@ -54,9 +56,9 @@ Oracle 401 or 404, an ArcGIS error envelope) is passed on when nothing else
 is wrong with it. A 304 Not Modified, a 1xx and the answer to a HEAD carry
 no task: they pass as the server sent them, unchecked and unrecorded.
 
-With --record DIR, every exchange of the two operations is appended to
+With --record DIR, every exchange of these operations is appended to
 DIR/` + proxy.HARName + ` (HAR 1.2, read by "taskmock validate DIR/` + proxy.HARName + `"), and each
-task body that conforms is written as DIR/esri-ID.json or DIR/oracle-ID.json,
+getTask body that conforms is written as DIR/esri-ID.json or DIR/oracle-ID.json,
 which "taskmock serve --fixtures DIR" serves. Credentials are written as
 ` + secrets.Redacted + ` in every recorded file: the values of the Authorization,
 Proxy-Authorization, X-Esri-Authorization, Cookie, Set-Cookie, X-Auth-Token
