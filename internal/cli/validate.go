@@ -50,6 +50,10 @@ Flags:
   --api NAME       the API of every input: ` + choices(specs.Names()) + `; in a HAR,
                    only that API's entries are checked
                    (default: detected from each input)
+  --operation OP   the operation of the inputs whose request was not
+                   recorded (a bare body, a raw response), such as
+                   updateTask; needs --api (default getTask; a HAR entry
+                   is always checked as the operation of its request)
   --format FORMAT  the report format: ` + choices(Formats()) + ` (default text)
                      text   one line per violation and a summary line
                      json   {"summary": {...}, "results": [...]}, every response
@@ -107,6 +111,7 @@ func runValidate(e *env, args []string) error {
 	const cmd = "taskmock validate"
 	fs := newFlagSet("validate")
 	api := fs.String("api", "", "")
+	opName := fs.String("operation", "", "")
 	format := fs.String("format", string(FormatText), "")
 	strict := fs.Bool("strict", false, "")
 	color := fs.String("color", colorAuto, "")
@@ -127,6 +132,18 @@ func runValidate(e *env, args []string) error {
 			return e.usageFail(cmd, fmt.Errorf("--api must be %s, got %q", choices(specs.Names()), *api))
 		}
 		opts.API = a.Name
+	}
+	operation := ""
+	if *opName != "" {
+		if *api == "" {
+			return e.usageFail(cmd, errors.New("--operation needs --api"))
+		}
+		a, _ := specs.Get(*api)
+		op, err := a.Operation(*opName)
+		if err != nil {
+			return e.usageFail(cmd, fmt.Errorf("--operation must be an operation of %s: %w", a.Name, err))
+		}
+		operation = op.ID
 	}
 	if !slices.Contains(Formats(), Format(*format)) {
 		return e.usageFail(cmd, fmt.Errorf("--format must be %s, got %q", choices(Formats()), *format))
@@ -198,6 +215,9 @@ func runValidate(e *env, args []string) error {
 			}
 		}
 		ex.Secrets = secrets.Union(ex.Secrets, seen)
+		if ex.Request == nil {
+			ex.Operation = operation
+		}
 		r := Result{Source: it.Source, Report: v.Validate(ex)}
 		if err := rw.add(r); err != nil {
 			writeErr = err

@@ -73,3 +73,30 @@ func lastLine(s string) string {
 	}
 	return s[i+1:]
 }
+
+func TestValidateOperationFlag(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+		have  string
+	}{
+		{"a bare updateTask body", []string{"--api", "esri", "--operation", "updateTask", "-"},
+			`{"taskOperationId": "5F109F09-DF73-4A82-A5B9-0FAACF8200F5", "success": true}`, 0, "checked 1 response: 1 passed"},
+		{"the same body as getTask", []string{"--api", "esri", "-"},
+			`{"taskOperationId": "5F109F09-DF73-4A82-A5B9-0FAACF8200F5", "success": true}`, 1, "-: error /task schema-required"},
+		{"a bare bulk answer that does not add up", []string{"--api", "oracle", "--operation", "reassignTasks", "-"},
+			`{"totalCount": 3, "sucessCount": 2, "failedCount": 0, "items": []}`, 1, "- (reassignTasks): error /totalCount oracle-bulk-counts: expected sucessCount + failedCount (2 + 0), found 3"},
+		{"needs --api", []string{"--operation", "updateTask", "-"}, `{}`, 2, "--operation needs --api"},
+		{"unknown operation", []string{"--api", "oracle", "--operation", "updateTask", "-"}, `{}`, 2,
+			`--operation must be an operation of oracle: unknown oracle operation "updateTask" (known: getTask, reassignTask, reassignTasks)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, tt.stdin, append([]string{"validate", "--color", "never"}, tt.args...)...)
+			assert.Equal(t, tt.code, r.code, "%s\n%s", r.stdout, r.stderr)
+			assert.Contains(t, r.stdout+r.stderr, tt.have)
+		})
+	}
+}
