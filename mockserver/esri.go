@@ -111,6 +111,7 @@ type esriOut struct {
 	groupID  string // the request's ids, for the HTML page's form
 	opID     string
 	path     string
+	op       string // the operation, as its documentation spells it
 }
 
 // newEsriOut reads f and callback. An unknown format or an unsafe
@@ -144,53 +145,9 @@ func newEsriOut(r *http.Request, params url.Values) (esriOut, *esriError) {
 
 // serveEsri answers getTask.
 func (s *Server) serveEsri(w http.ResponseWriter, r *http.Request) string {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodPost:
-	case http.MethodOptions:
-		return s.cors.preflight(w, r, esriMethods)
-	default:
-		s.cors.headers(w.Header(), r)
-		w.Header().Set("Allow", esriMethods)
-		writeJSON(w, http.StatusMethodNotAllowed, esriErrorFor(405).envelope())
-		return "esri.405"
-	}
-	s.cors.headers(w.Header(), r)
-
-	params, perr := esriParams(w, r)
-	out, ferr := newEsriOut(r, params)
-	switch {
-	case perr != nil:
-		status := http.StatusOK
-		if perr.code == 413 {
-			status = http.StatusRequestEntityTooLarge
-		}
-		return s.esriFail(w, out, status, *perr, "")
-	case ferr != nil:
-		return s.esriFail(w, out, http.StatusOK, *ferr, "")
-	}
-
-	ctl, err := parseControl(specs.Esri, r.Header, params)
-	if err != nil {
-		return s.esriFail(w, out, http.StatusOK, esriErrorFor(400, err.Error()), err.Error())
-	}
-	ctl.setApplied(w.Header())
-	if retry, err := s.chaos.admit(); err != nil {
-		w.Header().Set("Retry-After", retry)
-		s.esriFail(w, out, http.StatusOK, esriErrorFor(http.StatusTooManyRequests), "")
-		return "esri.ratelimit"
-	}
-	if err := wait(w, r, ctl.delay+s.chaos.latency()); err != nil {
-		return "esri.canceled"
-	}
-	if code := s.auth.esri(r, params); code != 0 {
-		return s.esriFail(w, out, http.StatusOK, esriErrorFor(code), "")
-	}
-	if ctl.code != 0 && ctl.code != http.StatusOK {
-		return s.esriFail(w, out, http.StatusOK, esriErrorFor(ctl.code), "")
-	}
-	if code, ok := s.chaos.failure(esriChaosCodes()...); ok && ctl.code == 0 {
-		s.esriFail(w, out, http.StatusOK, esriErrorFor(code), "")
-		return "esri.chaos." + strconv.Itoa(code)
+	params, out, ctl, resp, ok := s.esriPrelude(w, r, "getTask")
+	if !ok {
+		return resp
 	}
 
 	id, missing := esriIDs(params)
@@ -220,6 +177,67 @@ func (s *Server) serveEsri(w http.ResponseWriter, r *http.Request) string {
 		return s.esriFail(w, out, http.StatusOK, esriErrorFor(500), "")
 	}
 	return "esri." + t.source
+}
+
+// esriPrelude does what every Esri operation does before its own work:
+// methods and CORS, the parameters (query and form), the format, the
+// controls of Prefer, the rate limit, the wait, auth, a forced error code
+// and injected failures. ok is false when it has answered, with resp the
+// name of its answer.
+func (s *Server) esriPrelude(w http.ResponseWriter, r *http.Request, op string) (params url.Values, out esriOut, ctl control, resp string, ok bool) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	case http.MethodOptions:
+		return nil, out, ctl, s.cors.preflight(w, r, esriMethods), false
+	default:
+		s.cors.headers(w.Header(), r)
+		w.Header().Set("Allow", esriMethods)
+		writeJSON(w, http.StatusMethodNotAllowed, esriErrorFor(405).envelope())
+		return nil, out, ctl, "esri.405", false
+	}
+	s.cors.headers(w.Header(), r)
+
+	params, perr := esriParams(w, r)
+	out, ferr := newEsriOut(r, params)
+	out.op = op
+	switch {
+	case perr != nil:
+		status := http.StatusOK
+		if perr.code == 413 {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return params, out, ctl, s.esriFail(w, out, status, *perr, ""), false
+	case ferr != nil:
+		return params, out, ctl, s.esriFail(w, out, http.StatusOK, *ferr, ""), false
+	}
+
+	ctl, err := parseControl(specs.Esri, r.Header, params)
+	if err != nil {
+		return params, out, ctl, s.esriFail(w, out, http.StatusOK, esriErrorFor(400, err.Error()), err.Error()), false
+	}
+	if op != "getTask" {
+		ctl = ctl.only("code", "delay")
+	}
+	ctl.setApplied(w.Header())
+	if retry, err := s.chaos.admit(); err != nil {
+		w.Header().Set("Retry-After", retry)
+		s.esriFail(w, out, http.StatusOK, esriErrorFor(http.StatusTooManyRequests), "")
+		return params, out, ctl, "esri.ratelimit", false
+	}
+	if err := wait(w, r, ctl.delay+s.chaos.latency()); err != nil {
+		return params, out, ctl, "esri.canceled", false
+	}
+	if code := s.auth.esri(r, params); code != 0 {
+		return params, out, ctl, s.esriFail(w, out, http.StatusOK, esriErrorFor(code), ""), false
+	}
+	if ctl.code != 0 && ctl.code != http.StatusOK {
+		return params, out, ctl, s.esriFail(w, out, http.StatusOK, esriErrorFor(ctl.code), ""), false
+	}
+	if code, ok := s.chaos.failure(esriChaosCodes()...); ok && ctl.code == 0 {
+		s.esriFail(w, out, http.StatusOK, esriErrorFor(code), "")
+		return params, out, ctl, "esri.chaos." + strconv.Itoa(code), false
+	}
+	return params, out, ctl, "", true
 }
 
 // esriParams returns the request's parameters: the query, overlaid by the
@@ -271,6 +289,9 @@ func esriIDs(params url.Values) (esriID, []string) {
 // esriFail answers an ArcGIS error in the requested format. A control error
 // (the caller's mistake, not the vendor's) also gets a Taskmock-Error header.
 func (s *Server) esriFail(w http.ResponseWriter, out esriOut, status int, e esriError, controlMsg string) string {
+	if e.code == 500 && out.op != "" {
+		e.message = "Error performing " + out.op + " operation"
+	}
 	if controlMsg != "" {
 		w.Header().Set("Taskmock-Error", controlMsg)
 	}
@@ -285,6 +306,10 @@ func (s *Server) esriFail(w http.ResponseWriter, out esriOut, status int, e esri
 
 // esriWrite writes a task response, or the error e, in out's format.
 func (s *Server) esriWrite(w http.ResponseWriter, out esriOut, status int, t task, e *esriError) error {
+	if out.format == "html" && out.op != "" && out.op != "getTask" {
+		writeBody(w, status, contentTypeHTML, esriOpPage(out, t, e))
+		return nil
+	}
 	if out.format == "html" {
 		page, err := s.esriPage(out, t, e)
 		if err != nil {

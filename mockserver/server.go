@@ -205,6 +205,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) string {
 		return s.serveInternal(w, r)
 	case strings.HasSuffix(path, s.esriPath):
 		return s.serveEsri(w, r)
+	case isEsriServerPath(path):
+		return s.serveEsriOp(w, r) // the other operations (esri_ops.go)
 	}
 	if id, ok := oracleID(r.URL); ok {
 		return s.serveOracle(w, r, id)

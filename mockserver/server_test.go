@@ -65,7 +65,7 @@ func TestHealthAndNoRoute(t *testing.T) {
 	a = do(t, s, httptest.NewRequest(http.MethodPost, "http://mock.test/__taskmock/health", nil))
 	assert.Equal(t, http.StatusMethodNotAllowed, a.status)
 
-	for _, p := range []string{"/", "/favicon.ico", "/TopographicProductionServer/workflows/tasks/getTasks", "/process/api/v2/tasks/1"} {
+	for _, p := range []string{"/", "/favicon.ico", "/process/api/v2/tasks/1"} {
 		a := get(t, s, "http://mock.test"+p)
 		assert.Equal(t, http.StatusNotFound, a.status, p)
 		var body map[string]string

@@ -145,15 +145,7 @@ func (s *Server) esriTask(r *http.Request, id esriID, ctl control) (task, error)
 		body, err := esriStored(st, id, ctl)
 		return task{body: body, source: "fixture"}, err
 	}
-	if ctl.scenario != "" {
-		ctl.status = esriProgress()[min(s.world.step(esriKey(id.taskOperationID)), len(esriProgress())-1)]
-	}
-	resp, err := s.gen.Esri(fixtures.EsriID{TaskGroupJobID: id.taskGroupJobID, TaskOperationID: id.taskOperationID},
-		fixtures.Request{Lang: r.Header.Get("Accept-Language"), Status: ctl.status})
-	if err != nil {
-		return task{}, generatorError(err)
-	}
-	return encodeEsri(&resp)
+	return s.esriGenerated(r, id, ctl)
 }
 
 // oracleTask returns task id with links under base: a generated task, or
@@ -184,10 +176,6 @@ func (s *Server) oracleTask(r *http.Request, id, base string, ctl control) (task
 	}
 	return encodeOracle(&t)
 }
-
-// esriProgress are the statuses of an Esri task's successive polls under
-// Prefer: scenario=progress; the last one stays.
-func esriProgress() []string { return []string{"new", "inProgress", "completed"} }
 
 // oracleProgress are the states and substates of an Oracle task's
 // successive polls under Prefer: scenario=progress ("" draws the substate).

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +41,9 @@ type world struct {
 	tasks  *queue[taskKey, *taskState]
 	jobs   *queue[string, *jobState] // by canonical taskGroupJobId
 	max    int
+	// esri is set once an Esri job has a state: until then (and after a
+	// reset) getTask reads the stories alone, without the mutex.
+	esri atomic.Bool
 }
 
 // taskState is what the world remembers of one task: how far its story
@@ -49,7 +53,9 @@ type taskState struct {
 }
 
 // jobState is what the world remembers of one Esri task group job.
-type jobState struct{}
+type jobState struct {
+	esri esriJobState // see world_esri.go
+}
 
 func newWorld(anchor time.Time) *world {
 	w := &world{anchor: anchor.UTC().Truncate(time.Millisecond), max: MaxWorldEntries}
@@ -63,6 +69,7 @@ func (w *world) clear() {
 	w.now = w.anchor
 	w.tasks = newQueue[taskKey, *taskState]()
 	w.jobs = newQueue[string, *jobState]()
+	w.esri.Store(false)
 }
 
 // reset forgets every story's progress and events, and the clock.
