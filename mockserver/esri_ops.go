@@ -87,7 +87,7 @@ func (s *Server) serveEsriOp(w http.ResponseWriter, r *http.Request) string {
 // unknownEsriOp is the detail of the error for a path under the server
 // that the mock does not answer.
 func unknownEsriOp(rest string) string {
-	where := quoteValue(strings.TrimPrefix(esriServerSegment, "/") + rest)
+	where := esriServerSegment + quoteValue(rest)
 	if strings.HasPrefix(strings.ToLower(rest), "jobs/") {
 		return "The status of a child task job (the statusUrl of executeTaskJob) is not documented, and taskmock does not simulate it: " + where
 	}
@@ -96,7 +96,7 @@ func unknownEsriOp(rest string) string {
 		dir := op.suffix[:strings.LastIndexByte(op.suffix, '/')+1]
 		names = append(names, dir+op.name)
 	}
-	return "Unsupported operation " + where + ": taskmock answers " + strings.Join(names, ", ")
+	return "Unsupported operation " + where + ": taskmock answers " + strings.Join(names, ", ") + " under " + esriServerSegment
 }
 
 // only keeps the controls names (code, delay) of an operation that has no
