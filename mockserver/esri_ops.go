@@ -364,4 +364,3 @@ func esriOpPage(out esriOut, t task, e *esriError) []byte {
 	}
 	return b.Bytes()
 }
-
