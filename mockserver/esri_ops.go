@@ -9,68 +9,75 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/fixtures"
+	"github.com/taskmock/taskmock/internal/reqcheck"
+	"github.com/taskmock/taskmock/specs"
 )
 
 // esriServerSegment is the part of every Topographic Production Server
 // path after the deployment's prefix.
-const esriServerSegment = "/TopographicProductionServer/"
+const esriServerSegment = specs.EsriRoot
 
-// esriOp is an operation of the Topographic Production Server beside
-// getTask.
-type esriOp struct {
-	name   string // as its documentation spells it
-	suffix string // the path after esriServerSegment, lower case
-	serve  func(s *Server, r *http.Request, id esriOpRequest) (any, *esriError)
+// esriOpHandler answers one operation beside getTask from its parameters:
+// its body, or its ArcGIS error.
+type esriOpHandler func(s *Server, r *http.Request, params url.Values) (any, *esriError)
+
+// esriOps are the handlers of the operations of the registry (specs)
+// beside getTask, by operation id.
+var esriOps = map[string]esriOpHandler{
+	specs.OpUpdateTask:     (*Server).updateTask,
+	specs.OpExecuteTaskJob: (*Server).executeTaskJob,
+	specs.OpHasNextTask:    (*Server).hasNextTask,
+	specs.OpGetTaskGroups:  (*Server).getTaskGroups,
 }
 
-// esriOpRequest is what an operation reads of its request.
-type esriOpRequest struct {
-	params url.Values
-}
-
-// esriOps are the operations the mock answers beside getTask. Paths are
-// matched in any letter case: the documentation writes the resource
-// workflows/taskGroups and its operations' URLs workflows/taskgroups/<op>.
-var esriOps = []esriOp{
-	{name: "updateTask", suffix: "workflows/tasks/updatetask", serve: (*Server).updateTask},
-	{name: "executeTaskJob", suffix: "workflows/tasks/executetaskjob", serve: (*Server).executeTaskJob},
-	{name: "hasNextTask", suffix: "workflows/taskgroups/hasnexttask", serve: (*Server).hasNextTask},
-	{name: "getTaskGroups", suffix: "workflows/taskgroups/gettaskgroups", serve: (*Server).getTaskGroups},
-}
+// requestChecker is the checker of the operations' requests against the
+// documents, compiled on first use and shared by every Server.
+var requestChecker = sync.OnceValues(func() (*reqcheck.Checker, error) { return reqcheck.New() })
 
 // isEsriServerPath reports whether path is under a Topographic Production
 // Server.
 func isEsriServerPath(path string) bool { return strings.Contains(path, esriServerSegment) }
 
 // serveEsriOp answers a path under /TopographicProductionServer/ that is
-// not getTask's: one of esriOps, or an ArcGIS error naming the path.
+// not getTask's: an operation of the registry (specs.MatchPath, in any
+// letter case), its parameters checked against its document, or an ArcGIS
+// error naming the path.
 func (s *Server) serveEsriOp(w http.ResponseWriter, r *http.Request) string {
-	_, rest, _ := strings.Cut(r.URL.Path, esriServerSegment)
-	key := strings.ToLower(strings.TrimSuffix(rest, "/"))
-	if key == "workflows/tasks/gettask" {
+	route, ok := specs.MatchPath(r.URL.Path)
+	if ok && route.API == specs.Esri && route.Operation.ID == specs.OpGetTask {
 		return s.serveEsri(w, r)
 	}
-	var op *esriOp
-	for i := range esriOps {
-		if esriOps[i].suffix == key {
-			op = &esriOps[i]
-		}
-	}
+	var serve esriOpHandler
 	name := "TopographicProductionServer"
-	if op != nil {
-		name = op.name
+	if ok && route.API == specs.Esri {
+		serve, name = esriOps[route.Operation.ID], route.Operation.ID
+	}
+	var problems []reqcheck.Problem
+	if serve != nil && r.Method != http.MethodOptions {
+		checker, err := requestChecker()
+		if err != nil {
+			s.cors.headers(w.Header(), r)
+			writeJSON(w, http.StatusOK, esriErrorFor(500).envelope())
+			return "esri.500"
+		}
+		problems = checker.Check(specs.Esri, route.Operation.ID, r)
 	}
 	params, out, _, resp, ok := s.esriPrelude(w, r, name)
 	if !ok {
 		return resp
 	}
-	if op == nil {
+	if serve == nil {
+		_, rest, _ := strings.Cut(r.URL.Path, esriServerSegment)
 		return s.esriFail(w, out, http.StatusOK, esriErrorFor(400, unknownEsriOp(rest)), "")
 	}
-	body, e := op.serve(s, r, esriOpRequest{params: params})
+	if details := problemDetails(problems); len(details) > 0 {
+		return s.esriFail(w, out, http.StatusOK, esriErrorFor(400, details...), "")
+	}
+	body, e := serve(s, r, params)
 	if e != nil {
 		return s.esriFail(w, out, http.StatusOK, *e, "")
 	}
@@ -81,7 +88,24 @@ func (s *Server) serveEsriOp(w http.ResponseWriter, r *http.Request) string {
 	if err != nil {
 		return s.esriFail(w, out, http.StatusOK, esriErrorFor(500), "")
 	}
-	return "esri." + op.name
+	return "esri." + name
+}
+
+// problemDetails are the details of the ArcGIS error of a request's
+// problems, each naming its parameter. The method is the prelude's
+// business (HEAD is answered as GET).
+func problemDetails(problems []reqcheck.Problem) []string {
+	var details []string
+	for _, p := range problems {
+		switch {
+		case p.Field == "method":
+		case strings.HasPrefix(p.Message, "expected the required parameter"):
+			details = append(details, "Invalid or missing input parameters: "+p.Field)
+		default:
+			details = append(details, "Invalid value for parameter "+p.String())
+		}
+	}
+	return details
 }
 
 // unknownEsriOp is the detail of the error for a path under the server
@@ -91,10 +115,10 @@ func unknownEsriOp(rest string) string {
 	if strings.HasPrefix(strings.ToLower(rest), "jobs/") {
 		return "The status of a child task job (the statusUrl of executeTaskJob) is not documented, and taskmock does not simulate it: " + where
 	}
-	names := []string{"workflows/tasks/getTask"}
-	for _, op := range esriOps {
-		dir := op.suffix[:strings.LastIndexByte(op.suffix, '/')+1]
-		names = append(names, dir+op.name)
+	api, _ := specs.Get(string(specs.Esri))
+	var names []string
+	for _, op := range api.Operations {
+		names = append(names, strings.TrimPrefix(op.Path, esriServerSegment))
 	}
 	return "Unsupported operation " + where + ": taskmock answers " + strings.Join(names, ", ") + " under " + esriServerSegment
 }
@@ -143,13 +167,13 @@ type updateTaskResponse struct {
 
 // updateTask moves a task of a task group job in the world (see esriMove):
 // getTask answers the new status afterwards, with the dates it implies.
-func (s *Server) updateTask(r *http.Request, req esriOpRequest) (any, *esriError) {
-	id, bad := esriIDs(req.params)
+func (s *Server) updateTask(r *http.Request, params url.Values) (any, *esriError) {
+	id, bad := esriIDs(params)
 	if len(bad) > 0 {
 		return nil, missingParams(bad...)
 	}
 	code := -1
-	if v, ok := req.params["status"]; ok && len(v) > 0 && strings.TrimSpace(v[0]) != "" {
+	if v, ok := params["status"]; ok && len(v) > 0 && strings.TrimSpace(v[0]) != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
 		if err != nil || n < 0 || n >= len(updateTaskStatuses) {
 			return nil, badParam("status", "0 (Unknown), 1 (Ready), 2 (InProgress), 3 (Completed), 4 (Failed) or 5 (Canceled)", v[0])
@@ -157,7 +181,7 @@ func (s *Server) updateTask(r *http.Request, req esriOpRequest) (any, *esriError
 		code = n
 	}
 	cancelRest := false
-	if v := strings.TrimSpace(req.params.Get("onFailureCancelTasks")); v != "" {
+	if v := strings.TrimSpace(params.Get("onFailureCancelTasks")); v != "" {
 		switch strings.ToLower(v) {
 		case "true":
 			cancelRest = true
@@ -208,8 +232,8 @@ type hasNextTaskResponse struct {
 
 // hasNextTask answers the tasks of the job left to start, and the first of
 // them ("" when none is left).
-func (s *Server) hasNextTask(r *http.Request, req esriOpRequest) (any, *esriError) {
-	group := req.params.Get("taskGroupJobId")
+func (s *Server) hasNextTask(r *http.Request, params url.Values) (any, *esriError) {
+	group := params.Get("taskGroupJobId")
 	if !contract.IsGUID(group) {
 		return nil, missingParams("taskGroupJobId")
 	}
@@ -232,13 +256,13 @@ type getTaskGroupsResponse struct {
 // taskGroupId (any letter case, braces optional), name and productName
 // (any letter case). No match is the Topographic Production error "No task
 // group found with the specified parameters.".
-func (s *Server) getTaskGroups(r *http.Request, req esriOpRequest) (any, *esriError) {
-	id := strings.TrimSpace(req.params.Get("taskGroupId"))
+func (s *Server) getTaskGroups(r *http.Request, params url.Values) (any, *esriError) {
+	id := strings.TrimSpace(params.Get("taskGroupId"))
 	if id != "" && !contract.IsGUID(id) {
 		return nil, badParam("taskGroupId", "a GUID such as A031377A-E3C5-4C1A-A081-56285228A3A3", id)
 	}
-	name := strings.TrimSpace(req.params.Get("name"))
-	product := strings.TrimSpace(req.params.Get("productName"))
+	name := strings.TrimSpace(params.Get("name"))
+	product := strings.TrimSpace(params.Get("productName"))
 	out := getTaskGroupsResponse{TaskGroups: []fixtures.EsriTaskGroup{}, Success: true}
 	for _, tg := range s.gen.EsriTaskGroups() {
 		if id != "" && esriKey(id) != esriKey(tg.TaskGroupID) ||
@@ -267,10 +291,10 @@ type executeTaskJobResponse struct {
 // which answers an ArcGIS error saying that the child task job's status
 // is not documented. productName must be the product of a task group of
 // the catalogue. It does not move the job.
-func (s *Server) executeTaskJob(r *http.Request, req esriOpRequest) (any, *esriError) {
-	group := req.params.Get("taskGroupJobId")
-	product := strings.TrimSpace(req.params.Get("productName"))
-	version := strings.TrimSpace(req.params.Get("productVersion"))
+func (s *Server) executeTaskJob(r *http.Request, params url.Values) (any, *esriError) {
+	group := params.Get("taskGroupJobId")
+	product := strings.TrimSpace(params.Get("productName"))
+	version := strings.TrimSpace(params.Get("productVersion"))
 	var missing []string
 	if !contract.IsGUID(group) {
 		missing = append(missing, "taskGroupJobId")
