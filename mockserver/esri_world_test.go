@@ -170,7 +170,7 @@ func TestUpdateTaskRefuses(t *testing.T) {
 	}{
 		{"missing job", "", []string{"taskGroupJobId", ""}, "taskGroupJobId"},
 		{"bad operation", "", []string{"taskOperationId", "42"}, "taskOperationId"},
-		{"status not a number", ops[0], []string{"status", "done"}, `parameter status: expected 0 (Unknown)`},
+		{"status not a number", ops[0], []string{"status", "done"}, "Invalid value for parameter status: expected an integer"},
 		{"status out of range", ops[0], []string{"status", "6"}, "Invalid value for parameter status: expected one of 0, 1, 2, 3, 4, 5"},
 		{"bad bool", ops[0], []string{"status", "4", "onFailureCancelTasks", "yes"}, "Invalid value for parameter onFailureCancelTasks: expected a boolean"},
 		{"complete before start", ops[0], []string{"status", "3"}, "has not started; set status 2 (InProgress) first"},
