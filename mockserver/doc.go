@@ -10,6 +10,16 @@
 //     errors are answered in ArcGIS's way: HTTP 200 and an
 //     {"error": {"code", "message", "details"}} envelope, or with f=html
 //     (and f absent) an HTML error page, as the Services Directory shows it.
+//   - Beside getTask, under the same prefix (paths in any letter case, the
+//     parameters checked against the embedded document, formats, auth and
+//     errors as getTask's): workflows/tasks/updateTask, which moves a task
+//     in the world; workflows/taskgroups/hasNextTask, the tasks of a job
+//     left to start; workflows/taskgroups/getTaskGroups, the seed's
+//     catalogue of task groups (no match: extendedCode -2147211775);
+//     workflows/tasks/executeTaskJob, whose statusUrl, on the request's own
+//     host, answers an ArcGIS error saying that the child job's status is
+//     not documented. Any other path under /TopographicProductionServer/
+//     answers an ArcGIS 400 envelope naming it.
 //   - Oracle OCI Process Automation Get a Task, at /process/api/v1/tasks/{id}:
 //     JSON, links built from oci-original-url or from the request's scheme
 //     and host, totalResultsGrouped, Accept-Language; errors 401, 404, 429,
@@ -36,6 +46,33 @@
 // instead for the embedded seed example, the one on the vendor's reference
 // page, with the request's ids.
 //
+// # Esri task group jobs
+//
+// A task group job is a story (fixtures.EsriJob): a task group of the
+// seed's catalogue and its series of five tasks, taskOrder 1 to 5, planned
+// one after the other, at a progress point at the clock: completed before
+// it, at most one in progress, ready or new after it. fixtures.EsriIdentity
+// gives five consecutive identities to a job, in order. Another
+// taskOperationId takes a place after the series, drawn from the id; once
+// the world keeps the job, it remembers the places it gives (at most 64 per
+// job) and moves a second id that draws a taken place to the next free one.
+//
+// updateTask moves a task: one not started (Unknown, Ready) to Unknown,
+// Ready, InProgress (once every task before it has ended: completed, failed
+// or canceled) or Canceled; one in progress to Completed, Failed or
+// Canceled; an ended task keeps its status, and the status a task has is no
+// move. A start stamps startedOn, an end endedOn and duration, with the
+// world's clock: one second after the last move, from the server's clock,
+// never the wall clock. status=4 with onFailureCancelTasks=true cancels the
+// job's tasks that have not started. A refused move is an ArcGIS 400
+// envelope whose details say why. A stored task (fixture, admin PUT) is
+// not moved: updateTask answers an ArcGIS 400 saying so. hasNextTask counts
+// the tasks not started, the series and the ids the world placed.
+//
+// Until the first move of an Esri job (and after a reset), getTask reads the
+// stories alone, without the world's lock: the answer for an untouched task
+// is the generator's.
+//
 // # Per-request control
 //
 // A request can ask for a given answer with the Prefer header (RFC 7240),
@@ -52,9 +89,15 @@
 //	Prefer: delay=300ms       __delay=300ms    wait before answering (at most 20s;
 //	                                           a bare number is milliseconds)
 //	Prefer: scenario=progress __scenario=...   successive polls of a task move it
-//	                                           along: Esri new, inProgress,
-//	                                           completed; Oracle UNASSIGNED,
-//	                                           ASSIGNED (CLAIMED), COMPLETED
+//	                                           along: Esri from where its job has
+//	                                           it (the first poll) to inProgress,
+//	                                           then completed, as updateTask would;
+//	                                           Oracle UNASSIGNED, ASSIGNED
+//	                                           (CLAIMED), COMPLETED
+//
+// An Esri status chooses a point of the task's own story: its planned
+// dates, taskWorkId, assignee and effort stay, and no date passes the
+// clock. The sibling Esri operations take code and delay only.
 //
 // Unknown preferences are ignored, as RFC 7240 asks. A known preference with
 // a value the mock cannot honour is the caller's mistake, not the vendor's,
@@ -104,10 +147,11 @@
 //     DefaultMaxStoredBytes bytes of task JSON (WithStoreLimits changes
 //     both); beyond them the tasks stored longest ago are evicted, and the
 //     Taskmock-Evicted header that names them holds at most 1 KiB of names;
-//   - the world (scenario=progress polls, and later the sibling
-//     operations' events): at most MaxWorldEntries tasks and as many Esri
-//     jobs are remembered; beyond, the one touched longest ago starts again
-//     from its story;
+//   - the world (scenario=progress polls, and the sibling operations'
+//     moves): at most MaxWorldEntries tasks and as many Esri jobs are
+//     remembered, each Esri job with at most 64 taskOperationIds outside its
+//     series (beyond, updateTask refuses a new one); beyond, the one touched
+//     longest ago starts again from its story;
 //   - the rate limit of WithRateLimit is one token bucket for the server,
 //     not one per client;
 //   - request bodies: an Esri form and an admin PUT at most 1 MiB each, a

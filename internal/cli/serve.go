@@ -67,7 +67,11 @@ cannot reach the real servers. Their code works against it unchanged:
   Esri    GET or form-encoded POST, at any path ending in
           ` + serveAPI(specs.Esri).OperationPath + `
           f=json, pjson, html (the default) and JSONP with callback; ArcGIS
-          errors as HTTP 200 with an {"error": {...}} envelope
+          errors as HTTP 200 with an {"error": {...}} envelope. Beside it,
+          under the same prefix: workflows/tasks/updateTask (moves the task;
+          getTask shows the move), workflows/tasks/executeTaskJob,
+          workflows/taskgroups/hasNextTask and getTaskGroups. A task group
+          job is one story: five tasks in order, completed up to a point
   Oracle  GET /process/api/v1/tasks/{id}; links from oci-original-url or
           the request's host; errors 401, 404, 429, 500, 503 as JSON
 
@@ -88,9 +92,10 @@ parameter (the query wins):
                              --latency, at most 30s in all: the wait is
                              not counted in the 30s write timeout, so a
                              delayed answer is always written whole)
-  Prefer: scenario=progress  successive polls move the task along: Esri new,
-                             inProgress, completed; Oracle UNASSIGNED,
-                             ASSIGNED (CLAIMED), COMPLETED
+  Prefer: scenario=progress  successive polls move the task along: Esri
+                             from where its job has it to inProgress and
+                             completed; Oracle UNASSIGNED, ASSIGNED
+                             (CLAIMED), COMPLETED
 A control the mock cannot honour is answered with a Taskmock-Error header
 (Esri: an ArcGIS 400 envelope; Oracle: HTTP 400).
 
