@@ -88,7 +88,7 @@ func (s *Server) serveEsriOp(w http.ResponseWriter, r *http.Request) string {
 	if err != nil {
 		return s.esriFail(w, out, http.StatusOK, esriErrorFor(500), "")
 	}
-	return "esri." + name
+	return "esri.op." + name
 }
 
 // problemDetails are the details of the ArcGIS error of a request's

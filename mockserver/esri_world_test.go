@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -422,4 +423,17 @@ func TestEsriWorldDeterminism(t *testing.T) {
 	assert.Equal(t, first, run(two))
 	require.Equal(t, http.StatusNoContent, sendAdmin(t, one, http.MethodPost, adminURL+"reset", "").status)
 	assert.Equal(t, first, run(one), "a reset returns to the start")
+}
+
+// TestEsriOpsSelfCheck: the self-check judges getTask's answers, moved ones
+// included, and leaves the other operations' answers alone.
+func TestEsriOpsSelfCheck(t *testing.T) {
+	var logs strings.Builder
+	s := newServer(t, mockserver.WithSelfCheck(), mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	job, ops := readyJob(t)
+	require.Contains(t, update(t, s, job, ops[0], "status", "2").text(), `"success":true`)
+	hasNext(t, s, job)
+	jobTask(t, s, job, ops[0])
+	assert.NotContains(t, logs.String(), "self-check")
+	assert.Contains(t, logs.String(), "response=esri.op.updateTask")
 }
