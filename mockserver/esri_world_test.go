@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -436,4 +437,32 @@ func TestEsriOpsSelfCheck(t *testing.T) {
 	jobTask(t, s, job, ops[0])
 	assert.NotContains(t, logs.String(), "self-check")
 	assert.Contains(t, logs.String(), "response=esri.op.updateTask")
+}
+
+// TestEsriWorldConcurrent: moves, polls and reads of one job from many
+// goroutines leave one consistent job (run with -race).
+func TestEsriWorldConcurrent(t *testing.T) {
+	s := newServer(t)
+	job, ops := readyJob(t)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 10 {
+				op := ops[(i+k)%len(ops)]
+				update(t, s, job, op, "status", fmt.Sprint(1+(i+k)%3))
+				get(t, s, esriURL(url.Values{"f": {"json"}, "taskGroupJobId": {job}, "taskOperationId": {op}}), "Prefer", "scenario=progress")
+				get(t, s, tpsURL("workflows/taskgroups/hasNextTask", url.Values{"f": {"json"}, "taskGroupJobId": {job}}))
+			}
+		}()
+	}
+	wg.Wait()
+	running := 0
+	for _, op := range ops {
+		if jobTask(t, s, job, op).StatusCode == fixtures.EsriInProgress {
+			running++
+		}
+	}
+	assert.LessOrEqual(t, running, 1, "at most one task in progress")
 }
