@@ -426,8 +426,8 @@ func TestEsriWorldDeterminism(t *testing.T) {
 	assert.Equal(t, first, run(one), "a reset returns to the start")
 }
 
-// TestEsriOpsSelfCheck: the self-check judges getTask's answers, moved ones
-// included, and leaves the other operations' answers alone.
+// TestEsriOpsSelfCheck: the self-check judges the answers of every
+// operation, moved tasks included, and finds nothing.
 func TestEsriOpsSelfCheck(t *testing.T) {
 	var logs strings.Builder
 	s := newServer(t, mockserver.WithSelfCheck(), mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
@@ -435,6 +435,9 @@ func TestEsriOpsSelfCheck(t *testing.T) {
 	require.Contains(t, update(t, s, job, ops[0], "status", "2").text(), `"success":true`)
 	hasNext(t, s, job)
 	jobTask(t, s, job, ops[0])
+	postForm(t, s, "workflows/taskgroups/getTaskGroups", url.Values{"f": {"json"}})
+	get(t, s, tpsURL("workflows/tasks/executeTaskJob", url.Values{"f": {"json"}, "taskGroupJobId": {job}, "productName": {"MGCPPublishData"}, "productVersion": {"1"}}))
+	decodeErr(t, update(t, s, job, ops[0], "status", "0"))
 	assert.NotContains(t, logs.String(), "self-check")
 	assert.Contains(t, logs.String(), "response=esri.op.updateTask")
 }

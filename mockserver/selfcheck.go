@@ -31,10 +31,6 @@ func checkedAPI(response string, status int) (specs.Name, bool) {
 		return "", false
 	case rest == "405", rest == "control", rest == "canceled", status == http.StatusRequestEntityTooLarge:
 		return "", false
-	case strings.HasPrefix(rest, "op."):
-		// The answer of an Esri operation beside getTask: the contract
-		// judges getTask's answers only.
-		return "", false
 	}
 	return specs.Name(api), true
 }
