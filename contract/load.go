@@ -48,6 +48,13 @@ type LoadOptions struct {
 	// between calls of fn, and should return quickly: it is meant for a
 	// progress display.
 	OnProgress func(source string, read, total int64)
+	// OnWarning, when set, receives what was read in part and set aside
+	// without failing the input: the incomplete last entry of a recording
+	// written by taskmock proxy, whose write a crash interrupted (see
+	// LoadStats.TornEnds). Its Source names the entry ("rec.har#7"), or
+	// the file when every entry is whole and only the end of the document
+	// is missing.
+	OnWarning func(*LoadError)
 	// MaxBody is the largest body held in memory: a JSON body, a raw HTTP
 	// response, the response body of a HAR entry. A larger one is a
 	// *LoadError wrapping a *BodyTooLargeError, read no further; in a HAR,
@@ -94,6 +101,10 @@ type LoadStats struct {
 	// no content.text, as browsers export a HAR without content). They are
 	// counted in Skipped too.
 	NotRecorded int
+	// TornEnds counts the recordings of taskmock proxy read up to an
+	// interrupted write at their end: every complete entry before it is
+	// read, and the incomplete rest is set aside (told to OnWarning).
+	TornEnds int
 }
 
 // LoadError is input that cannot be read or parsed. Its message is one line:
@@ -153,6 +164,10 @@ type loader struct {
 	limit  int64 // most bytes held in memory for a body or raw response (MaxBody)
 	isFile bool  // the inputs are files (for the wording of messages)
 	lim    *harLimiter
+	// recording is set while reading a HAR in the append layout of
+	// taskmock proxy, whose end may be torn by an interrupted write.
+	recording bool
+	harRead   int // entries of the current HAR decoded so far
 }
 
 // Walk loads path — a JSON body file, a HAR file, a raw HTTP response, or a
@@ -356,6 +371,7 @@ func (l *loader) read(src string, r io.Reader, kind loadKind, total int64) error
 	if err != nil {
 		return &LoadError{Source: src, Err: fmt.Errorf("read: %w", err)}
 	}
+	recording := isRecording(br)
 	if total > l.limit && !loadStartsHAR(br) {
 		// Over the limit, and not a HAR (whose first member is "log", as
 		// every HAR writer puts it), which would be read entry by entry:
@@ -391,7 +407,12 @@ func (l *loader) read(src string, r io.Reader, kind loadKind, total int64) error
 	l.lim.measureOnly = false
 	if found {
 		rec.keep, rec.kept = false, nil
-		return l.har(src, dec, rec)
+		l.recording = recording
+		err := l.har(src, dec, rec)
+		if errors.Is(err, errHARTorn) {
+			return nil
+		}
+		return err
 	}
 	if kind == loadHAR {
 		switch {

@@ -121,8 +121,9 @@ func harFindLog(dec *json.Decoder, hold bool) (found, object bool, err error) {
 // har reads a HAR document from dec, positioned at the value of the
 // top-level "log", one entry at a time.
 func (l *loader) har(src string, dec *json.Decoder, rec *loadRecorder) error {
+	l.harRead = 0
 	fail := func(err error) error {
-		return &LoadError{Source: src, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+		return l.harFail(src, l.harRead, false, dec, rec, err)
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -190,7 +191,7 @@ func (l *loader) har(src string, dec *json.Decoder, rec *loadRecorder) error {
 func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return &LoadError{Source: src, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+		return l.harFail(src, l.harRead, false, dec, rec, err)
 	}
 	if tok != json.Delim('[') {
 		return &LoadError{Source: src, Err: errors.New("not a HAR 1.2 file: log.entries is not an array")}
@@ -199,8 +200,9 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 		name := fmt.Sprintf("%s#%d", src, n)
 		var e harEntry
 		if err := dec.Decode(&e); err != nil {
-			return &LoadError{Source: name, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+			return l.harFail(src, l.harRead, true, dec, rec, err)
 		}
+		l.harRead = n
 		ex, ok, err := l.harExchange(&e)
 		l.lim.release(dec.InputOffset()) // the long strings of this entry
 		if _, tooLarge := errors.AsType[*BodyTooLargeError](err); tooLarge {
@@ -222,7 +224,7 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 		}
 	}
 	if _, err := dec.Token(); err != nil { // ']'
-		return &LoadError{Source: src, Err: loadStreamError(dec, rec, loadNoEOF(err))}
+		return l.harFail(src, l.harRead, false, dec, rec, err)
 	}
 	return nil
 }

@@ -721,7 +721,7 @@ func ExampleWalk() {
 	// testdata/load/seeds.har#2 esri POST 200
 	// testdata/load/seeds.har#4 oracle GET 200
 	// testdata/load/seeds.har#5 oracle GET 200
-	// {Files:1 Items:3 Skipped:2 NotRecorded:0} <nil>
+	// {Files:1 Items:3 Skipped:2 NotRecorded:0 TornEnds:0} <nil>
 }
 
 func TestWalkOnErrorGoesOn(t *testing.T) {

@@ -318,7 +318,7 @@ var oldHARCreator = []byte(`"name": "taskmock proxy"`)
 // into the layout of harFile, entry by entry, through a locked temporary
 // file renamed over path; it returns the new file, locked, and its size.
 func convertOldHAR(path string, old *os.File, size int64) (f *os.File, n int, err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".taskmock-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern)
 	if err != nil {
 		return nil, 0, err
 	}

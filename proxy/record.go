@@ -84,6 +84,9 @@ func NewRecorder(dir string, opts ...RecordOption) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
+	// The temporary files of fixtures a killed Recorder was writing: none
+	// is in use, since the lock on the HAR is this Recorder's.
+	removeStaleTemps(dir)
 	r := &Recorder{dir: dir, har: har, notice: notice}
 	for _, o := range opts {
 		o(r)
@@ -327,8 +330,30 @@ func (r *Recorder) writeFixture(api specs.Name, body []byte) error {
 	return writeAtomic(filepath.Join(r.dir, fixtures.FileName(string(api)+"-"+id)), out.Bytes())
 }
 
+// tempPattern names the temporary files a Recorder writes in its
+// directory before renaming them (os.CreateTemp puts digits for the *).
+const tempPattern = ".taskmock-*"
+
+// removeStaleTemps removes the temporary files of tempPattern in dir that
+// a process killed while writing left behind. Only regular files whose
+// name is the pattern with digits are removed.
+func removeStaleTemps(dir string) {
+	names, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+	for _, p := range names {
+		digits := strings.TrimPrefix(filepath.Base(p), ".taskmock-")
+		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+			continue
+		}
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			_ = os.Remove(p)
+		}
+	}
+}
+
+// writeAtomic writes b to path through a temporary file renamed over it,
+// so that path always holds a whole file.
 func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".taskmock-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -371,6 +372,19 @@ func TestRecorderSurvivesKill(t *testing.T) {
 		}
 		err := cmd.Wait()
 		require.Error(t, err, "killed")
+		// Before any repair, the loader of taskmock validate reads every
+		// exchange reported recorded; a torn end is only a warning.
+		seen := map[string]bool{}
+		_, err = contract.Walk(filepath.Join(dir, proxy.HARName), contract.LoadOptions{API: specs.Oracle}, func(it contract.Item) error {
+			u, err := url.Parse(it.Exchange.Request.URL)
+			require.NoError(t, err)
+			seen[strings.TrimPrefix(u.Path, mockserver.OraclePrefix)] = true
+			return nil
+		})
+		require.NoError(t, err, "round %d: the HAR as the kill left it", round)
+		for id := range reported {
+			assert.True(t, seen[id], "round %d: %s reported recorded, not read", round, id)
+		}
 	}
 	// A write cut short is removed when the next recording starts.
 	r, err := proxy.NewRecorder(dir)
@@ -478,4 +492,123 @@ func TestRecorderSiblingOperations(t *testing.T) {
 	require.Len(t, doc.Log.Entries, 2)
 	assert.Contains(t, doc.Log.Entries[0].Request.URL, "/updateTask")
 	assert.Contains(t, doc.Log.Entries[1].Request.URL, "/tasks/reassign")
+}
+
+// TestRecordingTornReadable: a recording whose last write was cut short
+// (a crash, before the next start repairs it) is read by the loader of
+// taskmock validate: every complete entry, and one warning for the torn
+// end.
+func TestRecordingTornReadable(t *testing.T) {
+	const n = 4
+	src := t.TempDir()
+	r, err := proxy.NewRecorder(src)
+	require.NoError(t, err)
+	recordTasks(t, r, 0, n+1, 0, nil)
+	require.NoError(t, r.Close())
+	whole, err := os.ReadFile(filepath.Join(src, proxy.HARName))
+	require.NoError(t, err)
+	lines := bytes.SplitAfter(whole, []byte("\n"))
+	require.Len(t, lines, n+4, "head, n+1 entries, ], and the empty rest")
+	// The file as the write of entry n+1 left it, cut at a given length.
+	before := len(bytes.Join(lines[:n+1], nil)) - 2 // up to the end of entry n, before ",\n"
+	last := lines[n+1]
+	cuts := []struct {
+		name string
+		keep int // bytes of the write of entry n+1 (",\n" + entry + tail) kept
+	}{
+		{"only the comma", 1},
+		{"comma and newline", 2},
+		{"first byte of the entry", 3},
+		{"inside the first key", 10},
+		{"inside the request", len(last) / 3},
+		{"inside the response body", len(last) / 2},
+		{"one byte short of the entry", 1 + len(last) - 2},
+	}
+	for _, c := range cuts {
+		t.Run(c.name, func(t *testing.T) {
+			write := append([]byte(",\n"), last[:len(last)-1]...)
+			write = append(write, "\n]}}\n"...)
+			torn := append(bytes.Clone(whole[:before]), write[:c.keep]...)
+			if c.keep < 5 {
+				// A write shorter than the old end leaves the rest of it.
+				torn = append(torn, "\n]}}\n"[c.keep:]...)
+			}
+			dir := t.TempDir()
+			path := filepath.Join(dir, proxy.HARName)
+			require.NoError(t, os.WriteFile(path, torn, 0o644))
+			var warnings []string
+			var got []string
+			stats, err := contract.Walk(path, contract.LoadOptions{OnWarning: func(le *contract.LoadError) {
+				warnings = append(warnings, le.Error())
+			}}, func(it contract.Item) error {
+				u, err := url.Parse(it.Exchange.Request.URL)
+				require.NoError(t, err)
+				got = append(got, strings.TrimPrefix(u.Path, mockserver.OraclePrefix))
+				return nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, ids(0, n), got, "every complete entry")
+			assert.Equal(t, 1, stats.TornEnds)
+			require.Len(t, warnings, 1)
+			assert.Contains(t, warnings[0], "warning: ")
+			assert.NotContains(t, warnings[0], "\n")
+		})
+	}
+	t.Run("the end of the document only", func(t *testing.T) {
+		for _, keep := range []int{0, 1, 2, 3, 4} {
+			dir := t.TempDir()
+			path := filepath.Join(dir, proxy.HARName)
+			require.NoError(t, os.WriteFile(path, whole[:len(whole)-5+keep], 0o644))
+			var warned int
+			stats, err := contract.Walk(path, contract.LoadOptions{OnWarning: func(*contract.LoadError) { warned++ }}, nil)
+			if keep == 4 { // only the final newline is missing: complete
+				require.NoError(t, err)
+				assert.Zero(t, warned)
+			} else {
+				require.NoError(t, err, "cut %d bytes from the end", 5-keep)
+				assert.Equal(t, 1, warned)
+			}
+			assert.Equal(t, n+1, stats.Items)
+		}
+	})
+	t.Run("damage before the end stays an error", func(t *testing.T) {
+		bad := bytes.Clone(whole)
+		i := bytes.Index(bad, []byte(`"response"`))
+		bad = append(bad[:i:i], bad[i+40:]...) // an entry in the middle torn
+		dir := t.TempDir()
+		path := filepath.Join(dir, proxy.HARName)
+		require.NoError(t, os.WriteFile(path, bad, 0o644))
+		_, err := contract.Walk(path, contract.LoadOptions{OnWarning: func(le *contract.LoadError) { t.Errorf("warned: %v", le) }}, nil)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "taskmock.har#1")
+	})
+}
+
+// TestRecorderRemovesStaleTemps: the temporary file of a fixture that a
+// killed Recorder was writing is removed when the next one starts; other
+// files are kept.
+func TestRecorderRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]bool{ // name: removed
+		".taskmock-123456789": true,
+		".taskmock-1":         true,
+		".taskmock-notes":     false,
+		".taskmock-":          false,
+		"taskmock-123":        false,
+		"oracle-x.json":       false,
+	}
+	for name := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("{"), 0o644))
+	}
+	r, err := proxy.NewRecorder(dir)
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	for name, removed := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if removed {
+			assert.ErrorIs(t, err, os.ErrNotExist, name)
+		} else {
+			assert.NoError(t, err, name)
+		}
+	}
 }

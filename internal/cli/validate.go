@@ -78,7 +78,11 @@ held, the text report is written as each response is checked, and the
 json and junit reports, which start with their counts, are spooled to a
 temporary file ($TMPDIR) until the end. A HAR entry whose response body
 was not saved (content.size > 0, no content.text) is skipped, and the
-summary counts it ("body not recorded").
+summary counts it ("body not recorded"). The HAR of "taskmock proxy
+--record" is read at any moment, even after a crash of the proxy cut its
+last write short: every complete entry is checked, and one warning line
+on standard error says the incomplete end was set aside (it does not
+change the exit code). Any other HAR that ends short is an error.
 
 Examples:
   taskmock validate recorded/
@@ -248,6 +252,11 @@ func runValidate(e *env, args []string) error {
 		// A bad file inside a directory, or a HAR entry over --max-body, is
 		// reported and the walk goes on.
 		failed(le.Source, le)
+	}
+	opts.OnWarning = func(le *contract.LoadError) {
+		// The torn end of a recording of taskmock proxy: the complete
+		// entries were checked; one line says what was set aside.
+		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
 	}
 	if prog != nil {
 		opts.OnProgress = prog.onRead

@@ -785,3 +785,44 @@ func TestValidateSpecialFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateTornRecording: the HAR of a recording of taskmock proxy cut
+// in the middle of its last entry (a crash while writing) has its
+// complete entries checked and one warning line, and exits 0; any other
+// HAR cut short is an error.
+func TestValidateTornRecording(t *testing.T) {
+	entry := harEntry(t, readFile(t, oracleExample))
+	recording := `{"log":{"version":"1.2","creator":{"name":"taskmock proxy","version":"1"},"entries":[` +
+		"\n" + entry + ",\n" + entry + ",\n" + entry[:len(entry)/2]
+	foreign := `{"log":{"version":"1.2","creator":{"name":"Firefox","version":"1"},"entries":[` +
+		"\n" + entry + ",\n" + entry + ",\n" + entry[:len(entry)/2]
+	tests := []struct {
+		name   string
+		har    string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"taskmock recording", recording, 0, "checked 2 responses: 2 passed, 0 failed (0 errors, 0 warnings)\n",
+			"taskmock validate: rec.har#3: warning: incomplete last entry set aside: the recording ends in an interrupted write (the proxy was stopped while it wrote); the 2 entries before it were read\n"},
+		{"another HAR", foreign, 2, "", "rec.har#3: truncated JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "rec.har")
+			require.NoError(t, os.WriteFile(path, []byte(tt.har), 0o644))
+			t.Chdir(dir)
+			r := run(t, "", "validate", "--color", "never", "rec.har")
+			assert.Equal(t, tt.code, r.code, r.stderr)
+			if tt.stdout != "" {
+				assert.Equal(t, tt.stdout, r.stdout)
+			}
+			if tt.code == 0 {
+				assert.Equal(t, tt.stderr, r.stderr)
+			} else {
+				assert.Contains(t, r.stderr, tt.stderr)
+			}
+		})
+	}
+}
