@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -18,7 +19,8 @@ import (
 
 // anonymizer replaces the people named in task bodies with fakes, the same
 // fake for the same real person for its whole life (a Recorder's
-// recording). A person is an account that is not a group, a role or the
+// recording), and across the Recorders of one directory when it has a
+// peopleBook. A person is an account that is not a group, a role or the
 // server's own "System":
 //
 //   - an identity object ({id, name, type}: createdBy, fromUser, assignee,
@@ -74,6 +76,10 @@ type anonymizer struct {
 	protect  []string
 	idents   []identity
 	mailSeen []string
+	// book, when set, keeps the fakes across runs of the recorder on one
+	// directory; byFake is the entity of each fake of this run.
+	book   *peopleBook
+	byFake map[string]*entity
 }
 
 // entity is one real person (or application client) and its fake.
@@ -101,7 +107,50 @@ type span struct {
 func newAnonymizer() *anonymizer {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	return &anonymizer{salt: salt, keys: map[string]*entity{}, ids: map[string]string{}}
+	return &anonymizer{salt: salt, keys: map[string]*entity{}, ids: map[string]string{}, byFake: map[string]*entity{}}
+}
+
+// newBookAnonymizer returns an anonymizer that gives each person the fake
+// an earlier run on the same recording gave it, as book remembers: the
+// fake ids are keyed by the book's key, and the numbering goes on after
+// the book's highest.
+func newBookAnonymizer(book *peopleBook) *anonymizer {
+	a := newAnonymizer()
+	a.book = book
+	a.salt = []byte(book.mac("taskmock anonymize ids"))
+	a.users, a.clients = book.users, book.clients
+	return a
+}
+
+// find returns the person a key ("i:" and an id ...) names: one met in
+// this run, or one the book remembers.
+func (a *anonymizer) find(k string) *entity {
+	if e := a.keys[k]; e != nil || a.book == nil {
+		return e
+	}
+	fake, ok := a.book.lookup(k)
+	if !ok {
+		return nil
+	}
+	return a.entityOf(fake)
+}
+
+// entityOf returns this run's entity of a fake.
+func (a *anonymizer) entityOf(fake string) *entity {
+	e := a.byFake[fake]
+	if e == nil {
+		e = &entity{fake: fake}
+		a.byFake[fake] = e
+	}
+	return e
+}
+
+// set registers the key k of the person e, in the book too.
+func (a *anonymizer) set(k string, e *entity) {
+	a.keys[k] = e
+	if a.book != nil && k[2:] != "" {
+		a.book.remember(k, e.fake)
+	}
 }
 
 // personKeys are the members whose value is an account: an identity
@@ -163,10 +212,22 @@ func (a *anonymizer) body(b []byte) ([]byte, error) {
 			return nil, err
 		}
 		if out, ok := a.json(inner); ok {
-			return slices.Concat(head, out, tail), nil
+			return slices.Concat(head, out, tail), a.flush()
 		}
 	}
-	return []byte(a.text(string(b), false)), nil
+	return []byte(a.text(string(b), false)), a.flush()
+}
+
+// flush writes the people met in the body to the book, before the body
+// is recorded: a later run gives them the same fakes.
+func (a *anonymizer) flush() error {
+	if a.book == nil {
+		return nil
+	}
+	if err := a.book.flush(); err != nil {
+		return fmt.Errorf("the fakes of its people cannot be kept for later runs: %w", err)
+	}
+	return nil
 }
 
 // json anonymizes one JSON value; ok is false when b is not one.
@@ -355,7 +416,7 @@ func (a *anonymizer) account(id, name string, client bool) *entity {
 	}
 	var e *entity
 	for _, k := range []string{"i:" + lid, "n:" + lname, "m:" + mail, "n:" + local, "l:" + local, "l:" + lname} {
-		if e = a.keys[k]; e != nil && k[2:] != "" {
+		if e = a.find(k); e != nil && k[2:] != "" {
 			break
 		}
 		e = nil
@@ -364,7 +425,7 @@ func (a *anonymizer) account(id, name string, client bool) *entity {
 		e = a.newEntity(client)
 	}
 	if _, ok := a.keys["i:"+lid]; !ok && id != "" {
-		a.keys["i:"+lid] = e
+		a.set("i:"+lid, e)
 		// A short id ("42") is too common to look for in free text.
 		if f := foldString(id); len(f) >= minIDPattern {
 			a.names.add(&pattern{folded: f, ent: e, id: id})
@@ -373,7 +434,7 @@ func (a *anonymizer) account(id, name string, client bool) *entity {
 	switch {
 	case mail != "":
 		if _, ok := a.keys["m:"+mail]; !ok {
-			a.keys["m:"+mail] = e
+			a.set("m:"+mail, e)
 		}
 		a.loginPatterns("n:"+local, local, e)
 	case name != "":
@@ -390,16 +451,19 @@ func (a *anonymizer) mail(addr string) *entity {
 		return e
 	}
 	local := localPart(addr)
-	e := a.keys["n:"+local]
+	e := a.find("m:" + addr)
 	if e == nil {
-		e = a.keys["l:"+local]
+		e = a.find("n:" + local)
+	}
+	if e == nil {
+		e = a.find("l:" + local)
 	}
 	if e == nil {
 		e = a.newEntity(false)
 	}
-	a.keys["m:"+addr] = e
+	a.set("m:"+addr, e)
 	if _, ok := a.keys["l:"+local]; !ok && local != "" {
-		a.keys["l:"+local] = e
+		a.set("l:"+local, e)
 	}
 	if len(nameForms(local)) > 1 {
 		a.loginPatterns("n:"+local, local, e)
@@ -412,7 +476,7 @@ func (a *anonymizer) loginPatterns(key, login string, e *entity) {
 	if _, ok := a.keys[key]; ok || login == "" {
 		return
 	}
-	a.keys[key] = e
+	a.set(key, e)
 	for _, f := range nameForms(login) {
 		a.names.add(&pattern{folded: f, ent: e})
 	}
@@ -427,7 +491,7 @@ func (a *anonymizer) alias(name string, e *entity) {
 	if m := emailRE.FindStringSubmatchIndex(name); m != nil && m[0] == 0 && m[1] == len(name) {
 		mail := canonicalEmail(name, name[m[2]:m[3]])
 		if _, ok := a.keys["m:"+mail]; !ok {
-			a.keys["m:"+mail] = e
+			a.set("m:"+mail, e)
 		}
 		a.loginPatterns("n:"+localPart(mail), localPart(mail), e)
 		return
@@ -438,10 +502,10 @@ func (a *anonymizer) alias(name string, e *entity) {
 func (a *anonymizer) newEntity(client bool) *entity {
 	if client {
 		a.clients++
-		return &entity{fake: "client" + strconv.Itoa(a.clients)}
+		return a.entityOf("client" + strconv.Itoa(a.clients))
 	}
 	a.users++
-	return &entity{fake: "user" + strconv.Itoa(a.users)}
+	return a.entityOf("user" + strconv.Itoa(a.users))
 }
 
 // fakeName returns the fake of a login, a display name or an e-mail

@@ -530,7 +530,7 @@ func TestProxyAnonymizeUnwalkable(t *testing.T) {
 	for _, f := range files {
 		names = append(names, f.Name())
 	}
-	assert.ElementsMatch(t, []string{proxy.HARName, "oracle-" + oracleID + ".json"}, names)
+	assert.ElementsMatch(t, []string{proxy.HARName, proxy.PeopleName, "oracle-" + oracleID + ".json"}, names)
 }
 
 // TestProxyWarnsOfEachExchangeNotRecorded: when the recording cannot take

@@ -52,6 +52,10 @@ type Recorder struct {
 	dir    string
 	anon   *anonymizer
 	notice string
+	// anonymize and keyFile are the settings of Anonymize and
+	// AnonymizeKeyFile, read by NewRecorder.
+	anonymize bool
+	keyFile   string
 
 	mu  sync.Mutex
 	har *harFile // nil once closed
@@ -65,11 +69,29 @@ type RecordOption func(*Recorder)
 // Anonymize replaces the people named in the recorded bodies (ids, login
 // and display names, e-mail addresses, application clients) by fakes,
 // consistently: the same real person maps to the same fake one, userN,
-// for the Recorder's life, and a task stays valid. Groups, roles and
-// "System" are kept. A body that cannot be walked (nested deeper or larger
-// than package jsonlimit allows) is not recorded: its HAR entry keeps its
-// size and a comment saying why, and no fixture is written.
-func Anonymize() RecordOption { return func(r *Recorder) { r.anon = newAnonymizer() } }
+// and a task stays valid. Groups, roles and "System" are kept. A body
+// that cannot be walked (nested deeper or larger than package jsonlimit
+// allows) is not recorded: its HAR entry keeps its size and a comment
+// saying why, and no fixture is written.
+//
+// The fakes hold across the Recorders of one directory: each id, login
+// and address met is written to the directory's PeopleName file as a
+// keyed hash (HMAC-SHA256) with its fake, and a later Recorder gives a
+// person found there the same fake, numbering new people after the
+// highest. The key comes from a file outside the directory
+// (AnonymizeKeyFile, by default DefaultKeyFile), created on first use, so
+// the directory holds nothing from which a real name can be recovered or
+// a guessed one confirmed. A Recorder with another key gives new fakes,
+// never one already given, and its Notice says so.
+func Anonymize() RecordOption { return func(r *Recorder) { r.anonymize = true } }
+
+// AnonymizeKeyFile sets the file of the key of Anonymize (which it
+// implies): a file of hex digits, created with a new random key (mode
+// 0600) when it does not exist. NewRecorder refuses one inside the
+// recording directory.
+func AnonymizeKeyFile(path string) RecordOption {
+	return func(r *Recorder) { r.anonymize, r.keyFile = true, path }
+}
 
 // NewRecorder returns a Recorder writing into dir, which it creates. When
 // dir holds a recording, the Recorder appends to it (see Notice). It
@@ -91,7 +113,42 @@ func NewRecorder(dir string, opts ...RecordOption) (*Recorder, error) {
 	for _, o := range opts {
 		o(r)
 	}
+	if r.anonymize {
+		if err := r.openBook(); err != nil {
+			_ = har.close()
+			return nil, fmt.Errorf("proxy: %w", err)
+		}
+	}
 	return r, nil
+}
+
+// openBook sets up the anonymizer with the key and the people of the
+// recording.
+func (r *Recorder) openBook() error {
+	path := r.keyFile
+	if path == "" {
+		var err error
+		if path, err = DefaultKeyFile(); err != nil {
+			return err
+		}
+	}
+	key, err := loadKey(path, r.dir)
+	if err != nil {
+		return err
+	}
+	book, err := openPeople(r.dir, key)
+	if err != nil {
+		return err
+	}
+	if book.other > 0 {
+		n := fmt.Sprintf("%s holds people anonymized with another key than %s: they get new fakes, numbered after user%d and client%d", book.path, path, book.users, book.clients)
+		if r.notice != "" {
+			n = r.notice + "; " + n
+		}
+		r.notice = n
+	}
+	r.anon = newBookAnonymizer(book)
+	return nil
 }
 
 // Notice returns what NewRecorder had to do to the recording it found, in

@@ -77,6 +77,12 @@ one entry half written, which the next --record DIR removes (saying so). An
 id with characters other than letters, digits, '.', '_' and '-' gets a file
 name with those replaced by '_', plus '~' and a hash of the id.
 
+With --anonymize, a person keeps its fake (user3) in every run of the proxy
+on the same DIR: DIR/` + proxy.PeopleName + ` holds, for each id, login and
+address met, a keyed hash (HMAC-SHA256) and its fake, and the key stays
+outside DIR, so the recording names nobody and a guessed name cannot be
+checked against it. Another key gives new fakes, numbered after the others.
+
 Flags:
   --target URL       the real server: http or https, with an optional path
                      prefix that is put before every request's path (required)
@@ -88,10 +94,17 @@ Flags:
   --record DIR       record the exchanges and the task bodies into DIR
   --anonymize        with --record: replace personal names, user ids and
                      e-mail addresses in the recorded bodies, the same real
-                     value by the same fake one, keeping each task valid
+                     value by the same fake one, keeping each task valid,
+                     also across runs on the same DIR (see below)
+  --anonymize-key FILE
+                     with --anonymize: the file of the secret key of the
+                     fakes (default: anonymize.key in the taskmock folder of
+                     the user configuration directory, ~/.config/taskmock on
+                     Linux), created (mode 0600) when missing; never in DIR
   --max-body BYTES   the largest response body checked; a larger one passes
                      unchecked and says so (default ` + strconv.Itoa(proxy.DefaultMaxBody) + `)
-  --log-format FORMAT  text or json (default text)
+  --log-format FORMAT
+                     text or json (default text)
 
 Examples:
   taskmock proxy --target https://gis.example.com/server/rest/services/Prod
@@ -114,6 +127,7 @@ func runProxy(e *env, args []string) error {
 	strict := fs.Bool("strict", false, "")
 	record := fs.String("record", "", "")
 	anonymize := fs.Bool("anonymize", false, "")
+	anonymizeKey := fs.String("anonymize-key", "", "")
 	maxBody := fs.Int64("max-body", proxy.DefaultMaxBody, "")
 	logFormat := fs.String("log-format", logFormatText, "")
 	pos, help, err := e.parse(fs, cmd, proxyUsage, args)
@@ -136,6 +150,9 @@ func runProxy(e *env, args []string) error {
 	if *anonymize && *record == "" {
 		return e.usageFail(cmd, errors.New("--anonymize needs --record DIR"))
 	}
+	if *anonymizeKey != "" && !*anonymize {
+		return e.usageFail(cmd, errors.New("--anonymize-key needs --anonymize"))
+	}
 	if *maxBody < 1 {
 		return e.usageFail(cmd, fmt.Errorf("--max-body must be positive, got %d", *maxBody))
 	}
@@ -154,7 +171,10 @@ func runProxy(e *env, args []string) error {
 	var rec *proxy.Recorder
 	if *record != "" {
 		var ropts []proxy.RecordOption
-		if *anonymize {
+		switch {
+		case *anonymizeKey != "":
+			ropts = append(ropts, proxy.AnonymizeKeyFile(*anonymizeKey))
+		case *anonymize:
 			ropts = append(ropts, proxy.Anonymize())
 		}
 		if rec, err = proxy.NewRecorder(*record, ropts...); err != nil {

@@ -137,6 +137,7 @@ func TestProxyUsage(t *testing.T) {
 		{"bad target", []string{"--target", "ftp://user:pw@host"}, `--target must be an http or https URL, got "ftp://host"`},
 		{"bad mode", []string{"--target", "http://x", "--mode", "block"}, "--mode must be report or enforce"},
 		{"anonymize alone", []string{"--target", "http://x", "--anonymize"}, "--anonymize needs --record DIR"},
+		{"anonymize key alone", []string{"--target", "http://x", "--record", "d", "--anonymize-key", "k"}, "--anonymize-key needs --anonymize"},
 		{"bad log format", []string{"--target", "http://x", "--log-format", "xml"}, "--log-format must be"},
 	}
 	for _, tt := range tests {
@@ -191,5 +192,28 @@ func TestProxyRecordDir(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, head+"\n]}}\n", string(b))
 		})
+	}
+}
+
+// TestProxyHelpAligned: every description of the flags of proxy --help
+// starts in the same column.
+func TestProxyHelpAligned(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.NoError(t, Run(context.Background(), []string{"proxy", "--help"}, nil, &out, &errb))
+	help := out.String() + errb.String()
+	_, flags, ok := strings.Cut(help, "\nFlags:\n")
+	require.True(t, ok)
+	flags, _, _ = strings.Cut(flags, "\n\n")
+	const col = 21
+	for _, line := range strings.Split(flags, "\n") {
+		if strings.HasPrefix(line, "  --") {
+			spec, desc, hasDesc := strings.Cut(line[2:], "  ")
+			if hasDesc {
+				assert.Equal(t, col, 2+len(spec)+2+len(desc)-len(strings.TrimLeft(desc, " ")), "description of %s starts in column %d: %q", spec, col, line)
+			}
+			continue
+		}
+		assert.Equal(t, strings.Repeat(" ", col), line[:min(col, len(line))], "continuation line %q", line)
+		assert.NotEqual(t, byte(' '), line[col], "continuation line %q", line)
 	}
 }
