@@ -101,6 +101,12 @@ func FuzzReadHAR(f *testing.F) {
 	fuzzSeeds(f, "seeds.har", "walk/b/d/e.har", "bad/no-log.har", "bad/no-entries.har", "bad/truncated.har")
 	f.Add(harOf(`{"request": {"method": "GET", "url": "/process/api/v1/tasks/1"}, "response": {"status": 200, "content": {"text": "e30=", "encoding": "base64"}}}`), uint8(0))
 	f.Add(harOf(`{"request": {"method": "POST", "url": "/TopographicProductionServer/workflows/tasks/getTask", "postData": {"mimeType": "application/x-www-form-urlencoded", "text": "f=json"}}, "response": {"status": 200}}`), uint8(0))
+	// A recording of taskmock proxy, whole and with its last write torn.
+	entry := `{"startedDateTime":"2026-01-01T00:00:00Z","request":{"method":"GET","url":"/process/api/v1/tasks/1"},"response":{"status":200,"content":{"text":"{}"}}}`
+	recording := `{"log":{"version":"1.2","creator":{"name":"taskmock proxy","version":"1"},"entries":[` + "\n" + entry + ",\n" + entry + "\n]}}\n"
+	f.Add([]byte(recording), uint8(0))
+	f.Add([]byte(recording[:len(recording)-len(entry)/2]), uint8(0))
+	f.Add([]byte(recording[:len(recording)-3]), uint8(0))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte, api uint8) {
 		opts := fuzzOptions(api)
