@@ -48,12 +48,14 @@ type LoadOptions struct {
 	// between calls of fn, and should return quickly: it is meant for a
 	// progress display.
 	OnProgress func(source string, read, total int64)
-	// OnWarning, when set, receives what was read in part and set aside
-	// without failing the input: the incomplete last entry of a recording
+	// OnWarning, when set, receives what was set aside without failing
+	// the load, one line each: the incomplete last entry of a recording
 	// written by taskmock proxy, whose write a crash interrupted (see
-	// LoadStats.TornEnds). Its Source names the entry ("rec.har#7"), or
+	// LoadStats.TornEnds), its Source naming the entry ("rec.har#7"), or
 	// the file when every entry is whole and only the end of the document
-	// is missing.
+	// is missing; and each file of a directory walk named *.json or *.har
+	// that is not read because it is not a regular file (a named pipe, a
+	// device, a socket, or a link to one), its Source naming the file.
 	OnWarning func(*LoadError)
 	// MaxBody is the largest body held in memory: a JSON body, a raw HTTP
 	// response, the response body of a HAR entry. A larger one is a
@@ -180,7 +182,9 @@ type loader struct {
 // with "HTTP/", a HAR if it is a JSON object with a "log" member, a JSON body
 // otherwise. Files named *.har must be HAR documents.
 //
-// Directories whose names start with a dot are skipped.
+// Directories whose names start with a dot are skipped, and so is a file
+// of the walk that is not a regular file (a named pipe, a device, a link
+// to one), told to opts.OnWarning: it could block the walk or never end.
 //
 // An error returned by fn stops the walk and is returned as is; a nil fn
 // only counts. Input that cannot be read or parsed stops the walk with a
@@ -269,7 +273,11 @@ func (l *loader) walkDir(dir string) error {
 				continue
 			}
 			if !fi.Mode().IsRegular() {
-				continue // a linked directory or device is not followed
+				// A linked directory is not followed, nor a device read.
+				if !fi.IsDir() {
+					l.notRegular(p, fi.Mode(), "a link to ")
+				}
+				continue
 			}
 			if err := l.fileFailed(l.loadFile(p)); err != nil {
 				return err
@@ -278,9 +286,29 @@ func (l *loader) walkDir(dir string) error {
 			if err := l.fileFailed(l.loadFile(p)); err != nil {
 				return err
 			}
+		default:
+			l.notRegular(p, t, "")
 		}
 	}
 	return nil
+}
+
+// notRegular tells OnWarning that the file at path, of the given type,
+// is skipped.
+func (l *loader) notRegular(path string, mode fs.FileMode, link string) {
+	if l.opts.OnWarning == nil {
+		return
+	}
+	kind := "an irregular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	case mode&fs.ModeDevice != 0:
+		kind = "a device"
+	}
+	l.opts.OnWarning(&LoadError{Source: path, Err: fmt.Errorf("skipped: not a regular file (%s%s)", link, kind)})
 }
 
 // fileFailed hands a file's *LoadError to opts.OnError, when set, so the

@@ -107,6 +107,11 @@ type adminViolation struct {
 // serveInternal answers every path under AdminPrefix: the health check
 // and, with WithAdmin, the admin API. None of them gets a CORS grant.
 func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) string {
+	if r.Method == http.MethodHead {
+		// A HEAD is answered as the GET would be, headers and all, with
+		// no body.
+		w = headOnly{w}
+	}
 	if r.URL.Path == HealthPath {
 		return s.serveHealth(w, r)
 	}
@@ -146,12 +151,12 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
 	path := r.URL.Path
 	switch {
 	case r.Method == http.MethodOptions:
-		w.Header().Set("Allow", "GET, PUT, DELETE, POST, OPTIONS")
+		w.Header().Set("Allow", "GET, HEAD, PUT, DELETE, POST, OPTIONS")
 		w.WriteHeader(http.StatusNoContent)
 		return "admin.options"
 	case path == adminTasks || path == adminTasks+"/":
-		if r.Method != http.MethodGet {
-			return adminMethod(w, "GET")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return adminMethod(w, "GET, HEAD")
 		}
 		list := []adminEntry{}
 		for _, k := range s.store.keys() {
@@ -191,7 +196,7 @@ func (s *Server) serveAdminTask(w http.ResponseWriter, r *http.Request, rest str
 		key = esriKey(id)
 	}
 	switch r.Method {
-	case http.MethodGet:
+	case http.MethodGet, http.MethodHead:
 		t, ok := s.store.get(key)
 		if !ok {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no stored task for this id"})
@@ -244,8 +249,17 @@ func (s *Server) serveAdminTask(w http.ResponseWriter, r *http.Request, rest str
 		writeJSON(w, status, body)
 		return "admin.put"
 	}
-	return adminMethod(w, "GET, PUT, DELETE")
+	return adminMethod(w, "GET, HEAD, PUT, DELETE")
 }
+
+// headOnly is the ResponseWriter of a HEAD: the headers of the GET
+// (Content-Length included), and its body dropped.
+type headOnly struct{ http.ResponseWriter }
+
+func (h headOnly) Write(p []byte) (int, error) { return len(p), nil }
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (h headOnly) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // adminID returns the id of a stored task as its body spells it.
 func adminID(k taskKey, t storedTask) string {

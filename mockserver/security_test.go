@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -477,10 +476,10 @@ func TestSecurityFixtureFiles(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "a regular file.json"), []byte(withID("regular", "from a file")), 0o644))
 		}, "regular", ""},
 		{"a named pipe", func(t *testing.T, dir, _ string) {
-			require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "a named pipe.json"), 0o644))
+			require.NoError(t, mkfifo(t, filepath.Join(dir, "a named pipe.json")))
 		}, "", "not a regular file (a named pipe)"},
 		{"a link to a named pipe", func(t *testing.T, dir, _ string) {
-			require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644))
+			require.NoError(t, mkfifo(t, filepath.Join(dir, "pipe")))
 			require.NoError(t, os.Symlink("pipe", filepath.Join(dir, "a link to a named pipe.json")))
 		}, "", "not a regular file (a named pipe)"},
 		{"a link to the zero device", func(t *testing.T, dir, _ string) {

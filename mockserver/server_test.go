@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -134,4 +135,35 @@ func TestLogger(t *testing.T) {
 	assert.Equal(t, "oracle.404", lines[1]["response"])
 	assert.EqualValues(t, 404, lines[1]["status"])
 	assert.NotContains(t, logged, "secret-token", "tokens are never logged")
+}
+
+// TestAdminHead: HEAD on every route the admin API reads (and the health
+// check) answers as GET does, headers included, with no body.
+func TestAdminHead(t *testing.T) {
+	s := newServer(t, mockserver.WithAdmin())
+	const id = "1f15bc3a-5948-11ef-873e-0242ac15001b"
+	task := readTestdata(t, "oracle-get-task-example.json")
+	require.Equal(t, http.StatusCreated, sendAdmin(t, s, http.MethodPut, adminURL+"tasks/oracle/"+id, task).status)
+	for _, target := range []string{
+		"http://127.0.0.1:4010" + mockserver.HealthPath,
+		adminURL + "tasks",
+		adminURL + "tasks/",
+		adminURL + "tasks/oracle/" + id,
+		adminURL + "tasks/oracle/no-such-task",
+	} {
+		t.Run(target, func(t *testing.T) {
+			g := sendAdmin(t, s, http.MethodGet, target, "")
+			h := sendAdmin(t, s, http.MethodHead, target, "")
+			assert.Equal(t, g.status, h.status)
+			assert.NotEqual(t, http.StatusMethodNotAllowed, h.status)
+			assert.Equal(t, g.header, h.header)
+			assert.NotEmpty(t, h.header.Get("Content-Length"))
+			assert.Equal(t, strconv.Itoa(len(g.body)), h.header.Get("Content-Length"))
+			assert.Empty(t, h.body)
+		})
+	}
+	// A route that only writes still says which methods it takes.
+	a := sendAdmin(t, s, http.MethodHead, adminURL+"reset", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, a.status)
+	assert.Empty(t, a.body)
 }

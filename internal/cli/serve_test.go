@@ -657,7 +657,7 @@ func TestServeFixturesSkipped(t *testing.T) {
 	require.NoError(t, err)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "task.json"), seed, 0o644))
-	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "x.json"), 0o644))
+	require.NoError(t, mkfifo(t, filepath.Join(dir, "x.json")))
 	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, "passwd.json")))
 
 	r := startServe(t, "--addr", "127.0.0.1:0", "--fixtures", dir)

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -737,7 +736,7 @@ func deepDir(t *testing.T, dir string) string {
 func TestValidateSpecialFiles(t *testing.T) {
 	fifo := func(t *testing.T) string {
 		p := filepath.Join(t.TempDir(), "x.json")
-		require.NoError(t, syscall.Mkfifo(p, 0o600))
+		require.NoError(t, makeFIFO(t, p))
 		t.Cleanup(func() { // unblock an open left waiting for a writer
 			if f, err := os.OpenFile(p, os.O_RDWR, 0); err == nil {
 				f.Close()
@@ -824,5 +823,27 @@ func TestValidateTornRecording(t *testing.T) {
 				assert.Contains(t, r.stderr, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestValidateDirSkipsSpecialFiles: a named pipe or a device inside a
+// directory is not read, and one line says so for each.
+func TestValidateDirSkipsSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "task.json"), []byte(readFile(t, oracleExample)), 0o644))
+	require.NoError(t, makeFIFO(t, filepath.Join(dir, "pipe.json")))
+	require.NoError(t, os.Symlink("/dev/zero", filepath.Join(dir, "zero.har")))
+	done := make(chan result, 1)
+	go func() { done <- run(t, "", "validate", "--color", "never", dir) }()
+	select {
+	case r := <-done:
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Equal(t, "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)\n", r.stdout)
+		assert.Equal(t, []string{
+			"taskmock validate: " + filepath.Join(dir, "pipe.json") + ": skipped: not a regular file (a named pipe)",
+			"taskmock validate: " + filepath.Join(dir, "zero.har") + ": skipped: not a regular file (a link to a device)",
+		}, r.stderrLines())
+	case <-time.After(10 * time.Second):
+		t.Fatal("validate waited on the named pipe")
 	}
 }
