@@ -91,14 +91,23 @@ func WithTransport(t http.RoundTripper) Option { return func(p *Proxy) { p.trans
 // DefaultMaxBody).
 func WithMaxBody(n int64) Option { return func(p *Proxy) { p.maxBody = n } }
 
+// errUserInfo refuses a target with user-info: it would be dropped (a
+// reverse proxy does not turn it into credentials), and sending it as
+// Basic authentication would put one password on every client's request.
+var errUserInfo = errors.New("proxy: the target must not hold a user name or password (user:password@host): they are not sent to the server; let the client send its own credentials (an Authorization header, a token), which the proxy passes on")
+
 // New returns a Proxy that forwards every request to target, an http or
-// https URL whose path prefixes the requests' paths.
+// https URL whose path prefixes the requests' paths; a target with
+// user-info (user:password@) is refused.
 func New(target string, opts ...Option) (*Proxy, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("proxy: the target must be an http or https URL, got %q", target)
 	}
-	u.RawQuery, u.Fragment, u.User = "", "", nil
+	if u.User != nil {
+		return nil, errUserInfo
+	}
+	u.RawQuery, u.Fragment = "", ""
 	p := &Proxy{target: u, mode: ModeReport, maxBody: DefaultMaxBody}
 	for _, o := range opts {
 		o(p)

@@ -561,3 +561,14 @@ func TestProxyWarnsOfEachExchangeNotRecorded(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(logs.String(), "exchange not recorded"), logs.String())
 	assert.Equal(t, 1, rec.Len())
 }
+
+// TestNewRefusesUserInfo: a target with a user name or password is
+// refused, without quoting the password.
+func TestNewRefusesUserInfo(t *testing.T) {
+	for _, target := range []string{"http://alice:s3cret@opa.example.com", "https://alice@opa.example.com/prefix"} {
+		_, err := proxy.New(target)
+		require.Error(t, err, target)
+		assert.Contains(t, err.Error(), "must not hold a user name or password")
+		assert.NotContains(t, err.Error(), "s3cret")
+	}
+}

@@ -85,7 +85,9 @@ checked against it. Another key gives new fakes, numbered after the others.
 
 Flags:
   --target URL       the real server: http or https, with an optional path
-                     prefix that is put before every request's path (required)
+                     prefix that is put before every request's path, and no
+                     user:password@ (refused: clients send their own
+                     credentials, passed on) (required)
   --addr HOST:PORT   the address to listen on (default ` + defaultProxyAddr + `); port 0
                      picks a free port, printed on start
   --mode MODE        ` + choices(proxy.Modes()) + ` (default report)
@@ -143,6 +145,9 @@ func runProxy(e *env, args []string) error {
 	tu, err := url.Parse(*target)
 	if err != nil || (tu.Scheme != "http" && tu.Scheme != "https") || tu.Host == "" {
 		return e.usageFail(cmd, fmt.Errorf("--target must be an http or https URL, got %q", shownTarget(*target)))
+	}
+	if tu.User != nil {
+		return e.usageFail(cmd, fmt.Errorf("--target must not hold a user name or password, got %q: they would not reach the server; let the client send its own credentials (an Authorization header, a token), which the proxy passes on", shownTarget(*target)))
 	}
 	if !slices.Contains(proxy.Modes(), proxy.Mode(*mode)) {
 		return e.usageFail(cmd, fmt.Errorf("--mode must be %s, got %q", choices(proxy.Modes()), *mode))

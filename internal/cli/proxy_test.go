@@ -136,6 +136,7 @@ func TestProxyUsage(t *testing.T) {
 		{"no target", nil, "--target is required"},
 		{"bad target", []string{"--target", "ftp://user:pw@host"}, `--target must be an http or https URL, got "ftp://host"`},
 		{"bad mode", []string{"--target", "http://x", "--mode", "block"}, "--mode must be report or enforce"},
+		{"user info", []string{"--target", "http://alice:s3cret@opa.example.com"}, `--target must not hold a user name or password, got "http://opa.example.com"`},
 		{"anonymize alone", []string{"--target", "http://x", "--anonymize"}, "--anonymize needs --record DIR"},
 		{"anonymize key alone", []string{"--target", "http://x", "--record", "d", "--anonymize-key", "k"}, "--anonymize-key needs --anonymize"},
 		{"bad log format", []string{"--target", "http://x", "--log-format", "xml"}, "--log-format must be"},
@@ -147,6 +148,7 @@ func TestProxyUsage(t *testing.T) {
 			assert.Equal(t, ExitUsage, ExitCode(err))
 			assert.Contains(t, errb.String(), tt.want)
 			assert.NotContains(t, errb.String(), "pw")
+			assert.NotContains(t, errb.String(), "s3cret")
 		})
 	}
 }
