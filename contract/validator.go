@@ -139,6 +139,9 @@ func (v *Validator) Validate(ex Exchange) Report {
 		}
 		return strings.Compare(a.Message, b.Message)
 	})
+	// Two schema paths to one value (an object type beside its $ref'd
+	// members, say) can report the same violation twice: once is enough.
+	c.body = slices.Compact(c.body)
 	rep.Violations = append(c.out, c.body...)
 	if rep.Violations == nil {
 		rep.Violations = []Violation{}

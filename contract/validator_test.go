@@ -112,3 +112,28 @@ func TestReportsDoNotDependOnEarlierExchanges(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestViolationsReportedOnce: a value that breaks its schema in a way two
+// schema paths see is reported once.
+func TestViolationsReportedOnce(t *testing.T) {
+	v := newValidator(t)
+	for _, member := range []string{"createdBy", "assignedTo", "priority"} {
+		t.Run(member, func(t *testing.T) {
+			var task map[string]any
+			require.NoError(t, json.Unmarshal(seedBody(t, "oracle-get-task-example.json"), &task))
+			task[member] = 7
+			if member == "priority" {
+				task[member] = "high"
+			}
+			body, err := json.Marshal(task)
+			require.NoError(t, err)
+			rep := v.Validate(contract.Exchange{API: specs.Oracle, Body: body})
+			seen := map[contract.Violation]bool{}
+			for _, vi := range rep.Violations {
+				assert.False(t, seen[vi], "reported twice: %+v", vi)
+				seen[vi] = true
+			}
+			assert.NotEmpty(t, rep.Violations)
+		})
+	}
+}
