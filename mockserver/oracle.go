@@ -66,6 +66,13 @@ func oracleProblemFor(status int) oracleProblem {
 		p.Detail = "The method is not allowed: use GET"
 	case http.StatusBadRequest:
 		p.Type = "https://tools.ietf.org/html/rfc7231#section-6.5.1"
+		p.Detail = "Bad request - invalid input"
+	case http.StatusConflict:
+		p.Type = "https://tools.ietf.org/html/rfc7231#section-6.5.8"
+		p.Detail = "The task cannot take this operation in its state"
+	case http.StatusNotImplemented:
+		p.Type = "https://tools.ietf.org/html/rfc7231#section-6.6.2"
+		p.Detail = "Not implemented"
 	default:
 		p.Status, p.Title, p.ErrorCode = 500, http.StatusText(500), "500"
 		p.Type = "https://tools.ietf.org/html/rfc7231#section-6.6.1"

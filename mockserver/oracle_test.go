@@ -158,11 +158,24 @@ func TestOracleErrors(t *testing.T) {
 		a := do(t, s, httptest.NewRequest(http.MethodHead, oracleURL(taskID, nil), nil))
 		assert.Equal(t, http.StatusOK, a.status)
 	})
-	t.Run("paths under a task are no route", func(t *testing.T) {
-		for _, p := range []string{"/process/api/v1/tasks/", "/process/api/v1/tasks/x/comments", "/process/api/v1/tasks/a%2Fb/"} {
+	t.Run("linked resources are not implemented, other paths not found, in Oracle's shape", func(t *testing.T) {
+		for p, want := range map[string]int{
+			"/process/api/v1/tasks/":            http.StatusNotImplemented,
+			"/process/api/v1/tasks":             http.StatusNotImplemented,
+			"/process/api/v1/tasks/x/comments":  http.StatusNotImplemented,
+			"/process/api/v1/tasks/x/documents": http.StatusNotImplemented,
+			"/process/api/v1/tasks/x/payload":   http.StatusNotImplemented,
+			"/process/api/v1/tasks/a%2Fb/":      http.StatusNotFound,
+			"/process/api/v1/tasks/x/history":   http.StatusNotFound,
+			"/process/api/v1/processes":         http.StatusNotFound,
+		} {
 			a := get(t, s, "http://mock.test"+p)
-			assert.Equal(t, http.StatusNotFound, a.status, p)
-			assert.Contains(t, a.text(), `"error":"no route"`)
+			assert.Equal(t, want, a.status, p)
+			pr := decodeProblem(t, a.body)
+			assert.Equal(t, want, pr.Status, p)
+			assert.NotEmpty(t, pr.Detail, p)
+			assert.NotEmpty(t, a.header.Get("Taskmock-Error"), p)
+			assert.NotContains(t, a.text(), `"error":"no route"`, p)
 		}
 	})
 }

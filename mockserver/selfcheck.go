@@ -29,7 +29,7 @@ func checkedAPI(response string, status int) (specs.Name, bool) {
 	switch {
 	case api != string(specs.Esri) && api != string(specs.Oracle):
 		return "", false
-	case rest == "405", rest == "control", rest == "canceled", status == http.StatusRequestEntityTooLarge:
+	case rest == "405", rest == "control", rest == "canceled", strings.HasPrefix(rest, "mock."), status == http.StatusRequestEntityTooLarge:
 		return "", false
 	}
 	return specs.Name(api), true

@@ -208,8 +208,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) string {
 	case isEsriServerPath(path):
 		return s.serveEsriOp(w, r) // the other operations (esri_ops.go)
 	}
+	if path == OraclePrefix+"reassign" {
+		return s.serveOracleOther(w, r) // the bulk operation, not a task
+	}
 	if id, ok := oracleID(r.URL); ok {
 		return s.serveOracle(w, r, id)
+	}
+	if strings.HasPrefix(path, oracleAPIPrefix) || path+"/" == oracleAPIPrefix {
+		return s.serveOracleOther(w, r)
 	}
 	s.cors.headers(w.Header(), r)
 	writeJSON(w, http.StatusNotFound, map[string]string{

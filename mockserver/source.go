@@ -159,28 +159,32 @@ func (s *Server) oracleTask(r *http.Request, id, base string, ctl control) (task
 		body, err := oracleStored(st, id, base, ctl)
 		return task{body: body, source: "fixture"}, err
 	}
-	if ctl.scenario != "" {
-		steps := oracleProgress()
-		step := steps[min(s.world.step(taskKey{api: specs.Oracle, id: id}), len(steps)-1)]
-		ctl.state, ctl.substate = step[0], step[1]
+	// Where the world has the task: the point its polls reached and its
+	// latest reassignment. A forced state shows a point of the story alone.
+	k := taskKey{api: specs.Oracle, id: id}
+	var point [2]string
+	var re *fixtures.Reassignment
+	switch {
+	case ctl.scenario != "":
+		point, re, _ = s.world.oracleStep(k)
+	case ctl.state == "" && ctl.substate == "":
+		point, re = s.world.oracleView(k)
+	}
+	if point[0] != "" {
+		ctl.state, ctl.substate = point[0], point[1]
 	}
 	t, err := s.gen.Oracle(id, fixtures.Request{
-		Lang:     r.Header.Get("Accept-Language"),
-		BaseURL:  base,
-		State:    ctl.state,
-		Substate: ctl.substate,
-		Priority: ctl.priority,
+		Lang:       r.Header.Get("Accept-Language"),
+		BaseURL:    base,
+		State:      ctl.state,
+		Substate:   ctl.substate,
+		Priority:   ctl.priority,
+		Reassigned: re,
 	})
 	if err != nil {
 		return task{}, generatorError(err)
 	}
 	return encodeOracle(&t)
-}
-
-// oracleProgress are the states and substates of an Oracle task's
-// successive polls under Prefer: scenario=progress ("" draws the substate).
-func oracleProgress() [][2]string {
-	return [][2]string{{"UNASSIGNED", "INITIATED"}, {"ASSIGNED", "CLAIMED"}, {"COMPLETED", ""}}
 }
 
 // errUnknownTask is a task id the generator refuses: not found.

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskmock/taskmock/fixtures"
+
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -117,17 +119,59 @@ func TestWorldProgressIsBounded(t *testing.T) {
 	st := newStore(storeLimits{})
 	assert.Equal(t, storeLimits{tasks: DefaultMaxStoredTasks, bytes: DefaultMaxStoredBytes}, st.limits)
 	w := newWorld(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	assert.Equal(t, 0, w.step(oracleKey(0)))
-	assert.Equal(t, 1, w.step(oracleKey(0)))
+	steps := oracleProgress()
+	step := func(i int) [2]string {
+		p, _, _ := w.oracleStep(oracleKey(i))
+		return p
+	}
+	assert.Equal(t, steps[0], step(0))
+	assert.Equal(t, steps[1], step(0))
 	for i := 1; i <= MaxWorldEntries; i++ {
-		w.step(oracleKey(i))
+		step(i)
 	}
 	assert.Equal(t, MaxWorldEntries, w.tasks.len())
-	assert.Equal(t, 0, w.step(oracleKey(0)), "the task polled longest ago starts again")
-	assert.Equal(t, 1, w.step(oracleKey(MaxWorldEntries)), "a recent one goes on")
+	assert.Equal(t, steps[0], step(0), "the task polled longest ago starts again")
+	assert.Equal(t, steps[1], step(MaxWorldEntries), "a recent one goes on")
 	assert.Equal(t, MaxWorldEntries, w.tasks.len())
 	w.reset()
-	assert.Equal(t, 0, w.step(oracleKey(1)), "a reset returns to the start")
+	assert.Equal(t, steps[0], step(1), "a reset returns to the start")
+}
+
+// TestWorldReassignmentsAreBounded: what the world keeps of reassignments
+// stays under MaxWorldBytes, whatever their size, and the request that
+// makes it forget a task learns which.
+func TestWorldReassignmentsAreBounded(t *testing.T) {
+	w := newWorld(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	big := &fixtures.Reassignment{Comment: strings.Repeat("c", 4000)}
+	for range 100 {
+		long := strings.Repeat("i", 256)
+		big.Identities = append(big.Identities, fixtures.Identity{ID: long, Name: long, Type: "USER"})
+	}
+	var forgotten []taskKey
+	for i := range 2000 {
+		gone, err := w.oracleReassign(oracleKey(i), func(_ [2]string, _ *fixtures.Reassignment, _ time.Time) (*fixtures.Reassignment, error) {
+			return big, nil
+		})
+		require.NoError(t, err)
+		forgotten = append(forgotten, gone...)
+		require.LessOrEqual(t, w.bytes, MaxWorldBytes)
+	}
+	assert.NotEmpty(t, forgotten)
+	assert.Equal(t, oracleKey(0), forgotten[0], "the oldest goes first")
+	sum := 0
+	for el := w.tasks.order.Front(); el != nil; el = el.Next() {
+		sum += el.Value.(*entry[taskKey, *taskState]).value.size
+	}
+	assert.Equal(t, sum, w.bytes, "the count is what the tasks hold")
+	assert.Equal(t, time.Date(2026, 1, 1, 0, 33, 20, 0, time.UTC), w.now, "one tick a reassignment")
+
+	_, err := w.oracleReassign(oracleKey(1), func(_ [2]string, _ *fixtures.Reassignment, _ time.Time) (*fixtures.Reassignment, error) {
+		return nil, fixtures.ErrClosed
+	})
+	assert.ErrorIs(t, err, fixtures.ErrClosed)
+	assert.Equal(t, time.Date(2026, 1, 1, 0, 33, 20, 0, time.UTC), w.now, "a refused reassignment moves no clock")
+	w.reset()
+	assert.Equal(t, 0, w.bytes)
 }
 
 func TestCompactObjectKeepsMembers(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/taskmock/taskmock/fixtures"
 )
 
 // The world is the one place that decides what a task, or an Esri task
@@ -41,6 +43,12 @@ type world struct {
 	tasks  *queue[taskKey, *taskState]
 	jobs   *queue[string, *jobState] // by canonical taskGroupJobId
 	max    int
+	bytes  int // what the kept Oracle tasks count (world_oracle.go)
+	// maxBytes bounds bytes (MaxWorldBytes).
+	maxBytes int
+	// oracle is set once an Oracle task has a state: until then (and
+	// after a reset) a GET reads the stories alone, without the mutex.
+	oracle atomic.Bool
 	// esri is set once an Esri job has a state: until then (and after a
 	// reset) getTask reads the stories alone, without the mutex.
 	esri atomic.Bool
@@ -49,7 +57,10 @@ type world struct {
 // taskState is what the world remembers of one task: how far its story
 // has gone and what the requests did to it.
 type taskState struct {
-	polls int // progress polls seen (Prefer: scenario=progress)
+	polls      int                    // progress polls seen (Prefer: scenario=progress)
+	point      [2]string              // the state and substate the polls reached, "" for none
+	reassigned *fixtures.Reassignment // the latest reassignment, nil for none
+	size       int                    // what the world counts for it
 }
 
 // jobState is what the world remembers of one Esri task group job.
@@ -58,7 +69,7 @@ type jobState struct {
 }
 
 func newWorld(anchor time.Time) *world {
-	w := &world{anchor: anchor.UTC().Truncate(time.Millisecond), max: MaxWorldEntries}
+	w := &world{anchor: anchor.UTC().Truncate(time.Millisecond), max: MaxWorldEntries, maxBytes: MaxWorldBytes}
 	w.clear()
 	return w
 }
@@ -69,7 +80,9 @@ func (w *world) clear() {
 	w.now = w.anchor
 	w.tasks = newQueue[taskKey, *taskState]()
 	w.jobs = newQueue[string, *jobState]()
+	w.bytes = 0
 	w.esri.Store(false)
+	w.oracle.Store(false)
 }
 
 // reset forgets every story's progress and events, and the clock.
@@ -84,13 +97,6 @@ func (w *world) reset() {
 func (w *world) tick() time.Time {
 	w.now = w.now.Add(worldTick)
 	return w.now
-}
-
-// task returns the state kept for k, a new one when there is none, as the
-// newest entry; beyond the bound the oldest is forgotten. The caller holds
-// w.mu.
-func (w *world) task(k taskKey) *taskState {
-	return touch(w.tasks, k, w.max, func() *taskState { return &taskState{} })
 }
 
 // job returns the state kept for the job of canonical id, as task does.
@@ -113,15 +119,4 @@ func touch[K comparable, V any](q *queue[K, V], k K, max int, create func() V) V
 		q.remove(old)
 	}
 	return v
-}
-
-// step returns the number of progress polls of k seen before this one, and
-// counts this one.
-func (w *world) step(k taskKey) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t := w.task(k)
-	n := t.polls
-	t.polls++
-	return n
 }
