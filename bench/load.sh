@@ -2,7 +2,8 @@
 # Load benchmark of taskmock serve against a bare net/http server.
 #
 # Builds taskmock and bench/bare, then for each scenario (Oracle GET, Esri
-# GET, Esri form POST) starts a fresh taskmock serve and runs wrk against it
+# GET, Esri form POST, and "mixed": GETs with Esri updateTask and Oracle
+# reassign on pools of tasks, so that the world keeps state) starts a fresh taskmock serve and runs wrk against it
 # with bench/random.lua (a new random task id on every request), then does
 # the same against the bare server, which answers one fixed body of the
 # size of a typical Oracle task. Prints requests/s, p50 and p99 latency,
@@ -24,14 +25,14 @@
 # server. The ratio column is then empty; compare the latencies.
 #
 # Usage: bench/load.sh [--duration 10s] [--connections 32] [--threads 2]
-#                      [--scenarios "oracle esri-get esri-post"]
+#                      [--scenarios "oracle esri-get esri-post mixed"]
 #                      [--startup-runs 10] [--pin] [--rate N]
 set -euo pipefail
 
 duration=10s
 connections=32
 threads=2
-scenarios="oracle esri-get esri-post"
+scenarios="oracle esri-get esri-post mixed"
 startup_runs=10
 pin=""
 rate=""
@@ -98,6 +99,11 @@ check_answer() {
 	oracle) body="$(curl -sf "$2/process/api/v1/tasks/42")" ;;
 	esri-get) body="$(curl -sf "$2$esri?f=json&$ids")" ;;
 	esri-post) body="$(curl -sf -d "f=json&$ids" "$2$esri")" ;;
+	mixed)
+		check_answer oracle "$2"
+		check_answer esri-post "$2"
+		return 0
+		;;
 	*) echo "load.sh: unknown scenario $1" >&2; exit 2 ;;
 	esac
 	if [[ "$1" == oracle && "$body" != *'"state":'* ]] || [[ "$1" != oracle && "$body" != *'"success":true'* ]]; then

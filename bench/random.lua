@@ -1,7 +1,10 @@
 -- wrk script of bench/load.sh: every request asks for a new random task.
 -- BENCH_SCENARIO chooses the request: oracle (GET a task), esri-get (GET
--- getTask, f=json) or esri-post (getTask as a form-encoded POST, as the
--- ArcGIS JavaScript client sends it). With BENCH_RATE (requests/s in all),
+-- getTask, f=json), esri-post (getTask as a form-encoded POST, as the
+-- ArcGIS JavaScript client sends it) or mixed (a screen's traffic on a pool
+-- of 1,000 Oracle tasks and 100 Esri jobs: of ten requests, four Oracle
+-- GETs, four Esri getTask POSTs, one Esri updateTask POST and one Oracle
+-- reassign POST, so that the world keeps and reads state). With BENCH_RATE (requests/s in all),
 -- BENCH_CONNECTIONS and BENCH_THREADS, each connection waits between its
 -- requests so that together they offer about that rate, instead of sending
 -- as fast as the server answers. done() prints one line for load.sh:
@@ -10,7 +13,9 @@
 local scenario = os.getenv("BENCH_SCENARIO") or "oracle"
 local esri_path = "/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask"
 local oracle_path = "/process/api/v1/tasks/"
+local update_path = "/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/updateTask"
 local form_headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+local json_headers = { ["Content-Type"] = "application/json" }
 local threads = {}
 local counter = 0
 local rate = tonumber(os.getenv("BENCH_RATE") or "")
@@ -39,8 +44,32 @@ function init(args)
   math.randomseed(os.time() * 1000 + (index or 0) * 7919)
 end
 
+-- pooled: the n-th id of a pool, the same in every thread.
+local function pooled(prefix, n)
+  return string.format("%s-0000-4000-8000-%012d", prefix, n)
+end
+
+local function mixed()
+  local k = counter % 10
+  local job = pooled("0000B0B0", math.random(0, 99))
+  local task = pooled("0000C0C0", math.random(0, 9))
+  if k < 4 then
+    return wrk.format("GET", oracle_path .. pooled("0000a0a0", math.random(0, 999)))
+  elseif k < 8 then
+    return wrk.format("POST", esri_path, form_headers, "f=json&taskGroupJobId=" .. job .. "&taskOperationId=" .. task)
+  elseif k == 8 then
+    return wrk.format("POST", update_path, form_headers,
+      "f=json&taskGroupJobId=" .. job .. "&taskOperationId=" .. task .. "&status=" .. math.random(1, 3))
+  end
+  return wrk.format("POST", oracle_path .. pooled("0000a0a0", math.random(0, 999)) .. "/reassign", json_headers,
+    '{"identities":[{"id":"load.user' .. math.random(0, 99) .. '","type":"USER"}],"comment":"load"}')
+end
+
 function request()
   counter = counter + 1
+  if scenario == "mixed" then
+    return mixed()
+  end
   if scenario == "esri-get" then
     return wrk.format("GET", esri_path .. "?f=json&taskGroupJobId=" .. guid() .. "&taskOperationId=" .. guid())
   elseif scenario == "esri-post" then
