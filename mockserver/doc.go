@@ -26,6 +26,14 @@
 //     500 and 503 with one JSON body,
 //     {"type", "title", "status", "detail", "o:errorCode"}, the shape the
 //     embedded document's ErrorMessage declares.
+//   - Oracle Reassign a Task (POST /process/api/v1/tasks/{id}/reassign,
+//     204) and Reassign Tasks (POST /process/api/v1/tasks/reassign, 200 with
+//     totalCount, sucessCount, failedCount and items): the world keeps the
+//     latest reassignment of each task (world_oracle.go), and GET shows it.
+//     The resources a task's links name that Oracle does not document
+//     (the task list, comments, documents, payload) answer 501 in the same
+//     error shape with a Taskmock-Error; other paths under /process/api/v1/
+//     answer 404 in that shape.
 //   - GET /__taskmock/health answers {"status":"ok"}, to any client and any
 //     Host, with no CORS grant.
 //

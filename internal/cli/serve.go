@@ -73,7 +73,14 @@ cannot reach the real servers. Their code works against it unchanged:
           workflows/taskgroups/hasNextTask and getTaskGroups. A task group
           job is one story: five tasks in order, completed up to a point
   Oracle  GET /process/api/v1/tasks/{id}; links from oci-original-url or
-          the request's host; errors 401, 404, 429, 500, 503 as JSON
+          the request's host; errors 401, 404, 429, 500, 503 as JSON.
+          POST /process/api/v1/tasks/{id}/reassign (204) and
+          POST /process/api/v1/tasks/reassign (bulk, 200 with the counts)
+          hand an open task to users, groups or roles: GET then shows the
+          new assignee or candidates, substate REASSIGNED, the comment and
+          who did it (the user of the bearer token). The links comments,
+          documents, payload and the task list answer 501 (Oracle does not
+          document them)
 
 Tasks are generated: realistic, consistent, in the language of
 Accept-Language. The same ids give the same task for a given --seed and
@@ -95,7 +102,8 @@ parameter (the query wins):
   Prefer: scenario=progress  successive polls move the task along: Esri
                              from where its job has it to inProgress and
                              completed; Oracle UNASSIGNED, ASSIGNED
-                             (CLAIMED), COMPLETED
+                             (CLAIMED), COMPLETED by whom claimed it; a
+                             plain GET then shows where the polls left it
 A control the mock cannot honour is answered with a Taskmock-Error header
 (Esri: an ArcGIS 400 envelope; Oracle: HTTP 400).
 
