@@ -12,13 +12,13 @@
 # otherwise.
 #
 # Usage: bench/soak.sh [--requests 1000000] [--connections 32] [--threads 2]
-#                      [--max-rss-mb 50] [--max-duration 30m]
+#                      [--max-rss-mb 64] [--max-duration 30m]
 set -euo pipefail
 
 requests=1000000
 connections=32
 threads=2
-max_rss_mb=50
+max_rss_mb=64
 max_duration=30m
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }

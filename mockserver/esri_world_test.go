@@ -236,8 +236,11 @@ func TestUpdateTaskStoredTask(t *testing.T) {
 	assert.Contains(t, e.Error.Details[0], "is a stored task (admin)")
 }
 
-// TestOtherTaskIDsInAJob: an id outside a job's series takes a place after
-// it; once the world keeps the job, two ids never share a place.
+// TestOtherTaskIDsInAJob: an id outside a job's series is a task of the
+// job from the first request that names it, a read included: it takes a
+// place of its own (the drawn one, or the next free one), hasNextTask
+// counts it, it starts only once the tasks before it have ended, and a
+// refused update changes no status.
 func TestOtherTaskIDsInAJob(t *testing.T) {
 	s := newServer(t)
 	job, ops := readyJob(t)
@@ -256,16 +259,67 @@ func TestOtherTaskIDsInAJob(t *testing.T) {
 		}
 		seen[p] = id
 	}
-	pure := jobTask(t, s, job, a)
-	assert.Equal(t, pure.TaskOrder, jobTask(t, s, job, b).TaskOrder, "untouched, both draw one place")
-	assert.Greater(t, pure.TaskOrder, fixtures.EsriJobSize)
-
-	require.Contains(t, update(t, s, job, ops[0], "status", "2").text(), `"success":true`)
-	ta, tb := jobTask(t, s, job, a), jobTask(t, s, job, b)
-	assert.Equal(t, pure.TaskOrder, ta.TaskOrder, "the first keeps its place")
-	assert.NotEqual(t, ta.TaskOrder, tb.TaskOrder, "the second takes another")
+	before := hasNext(t, s, job)
+	assert.Equal(t, fixtures.EsriJobSize, before.TaskCount, "the series alone")
+	ta := jobTask(t, s, job, a)
+	drawn, _ := j.Place(a)
+	assert.Equal(t, drawn+1, ta.TaskOrder, "the first named takes its drawn place")
+	assert.Equal(t, fixtures.EsriJobSize+1, hasNext(t, s, job).TaskCount, "a read names a task of the job: counted")
+	tb := jobTask(t, s, job, b)
+	assert.NotEqual(t, ta.TaskOrder, tb.TaskOrder, "the second takes another place")
 	assert.Equal(t, tb.TaskOrder, jobTask(t, s, job, strings.ToLower(b)).TaskOrder, "and keeps it")
-	assert.Equal(t, fixtures.EsriJobSize-1+2, hasNext(t, s, job).TaskCount, "the job counts them")
+	assert.Equal(t, fixtures.EsriJobSize+2, hasNext(t, s, job).TaskCount)
+	assert.Equal(t, strings.ToLower(ops[0]), hasNext(t, s, job).NextTaskOperationID, "the series comes first")
+
+	// Reads and refused moves change no status.
+	again := hasNext(t, s, job)
+	jobTask(t, s, job, a)
+	assert.Contains(t, update(t, s, job, b, "status", "3").text(), `"error"`, "not started: cannot complete")
+	assert.Equal(t, again, hasNext(t, s, job))
+	assert.Equal(t, tb, jobTask(t, s, job, b))
+
+	// An extra starts only after every task before it ended.
+	assert.Contains(t, update(t, s, job, a, "status", "2").text(), "starts once the tasks before it have ended")
+	for _, op := range ops {
+		require.Contains(t, update(t, s, job, op, "status", "2").text(), `"success":true`)
+		require.Contains(t, update(t, s, job, op, "status", "3").text(), `"success":true`)
+	}
+	first, second := a, b
+	if tb.TaskOrder < ta.TaskOrder {
+		first, second = b, a
+	}
+	assert.Contains(t, update(t, s, job, second, "status", "2").text(), "starts once the tasks before it have ended", "the extras keep their order too")
+	require.Contains(t, update(t, s, job, first, "status", "2").text(), `"success":true`)
+	n := hasNext(t, s, job)
+	assert.Equal(t, 1, n.TaskCount)
+	assert.Equal(t, strings.ToLower(second), n.NextTaskOperationID)
+}
+
+// TestJobExtrasAreBoundedAndDistinct: past its bound a job refuses new ids
+// the ArcGIS way, and no two of its tasks ever share a taskOrder.
+func TestJobExtrasAreBoundedAndDistinct(t *testing.T) {
+	s := newServer(t)
+	job, ops := readyJob(t)
+	orders := map[int]string{}
+	for _, op := range ops {
+		orders[jobTask(t, s, job, op).TaskOrder] = op
+	}
+	refused := 0
+	for i := range 80 {
+		id := fmt.Sprintf("%08X-1111-4000-8000-%012X", i, i)
+		a := get(t, s, esriURL(url.Values{"f": {"json"}, "taskGroupJobId": {job}, "taskOperationId": {id}}))
+		if strings.Contains(a.text(), `"error"`) {
+			refused++
+			assert.Contains(t, a.text(), "already has", "a full job says so")
+			continue
+		}
+		task := jobTask(t, s, job, id)
+		other, dup := orders[task.TaskOrder]
+		assert.False(t, dup, "taskOrder %d of %s already belongs to %s", task.TaskOrder, id, other)
+		orders[task.TaskOrder] = id
+	}
+	assert.Equal(t, 80-64, refused)
+	assert.Equal(t, fixtures.EsriJobSize+64, hasNext(t, s, job).TaskCount)
 }
 
 // TestEsriProgressPolls: successive polls move the task along its story;

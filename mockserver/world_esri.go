@@ -19,16 +19,20 @@ import (
 // places it gave to the task operation ids outside the job's series.
 //
 // A task operation id that is not one of the job's series (the vendor's
-// example ids, say) takes a place after the series, drawn from the id
-// (fixtures.EsriJob.Place). Once the world keeps the job (after its first
-// updateTask or poll), it remembers the places it gives, at most
-// maxEsriJobExtras per job, and a second id that draws a place already
-// given takes the next free one: the places of one job stay distinct,
-// deterministic given the sequence of requests.
+// example ids, say, or ids a client makes up) is a task of the job too:
+// the first request that names it with the job, whatever the operation
+// (getTask included), places it after the series, at the place drawn from
+// the id (fixtures.EsriJob.Place, taskOrder 6 to 100) or, when an id named
+// before took that place, the next free one; at most maxEsriJobExtras of
+// them. From then on every answer counts it: it starts once the tasks
+// before it have ended, hasNextTask counts it while it has not started.
+// The places of one job are distinct and deterministic given the sequence
+// of requests.
 //
-// Until the world keeps a first Esri job (and after a reset), getTask reads
-// the stories alone, without the world's mutex: an untouched task is a
-// pure function of the seed, the clock and its ids.
+// Until the world keeps a first Esri job (and after a reset), getTask of a
+// task of a job's series reads the stories alone, without the world's
+// mutex: an untouched task is a pure function of the seed, the clock and
+// its ids.
 
 // maxEsriJobExtras is the number of task operation ids outside a job's
 // series that the world places in one job.
@@ -82,9 +86,9 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // place returns the place in job of taskOperationId op (a GUID): its place
-// in the series, or the place the world gave it, or a new one (the drawn
-// place, or the next free one after it). With a full job, the error is
-// errJobFull.
+// in the series, or the place the world gave it, or a new one: the place
+// drawn from the id (fixtures.EsriJob.Place), or the next free one after
+// it. With a full job, the error is errJobFull.
 func (js *esriJobState) place(job *fixtures.EsriJob, op string) (int, error) {
 	p, err := job.Place(op)
 	if err != nil || p < fixtures.EsriJobSize {
@@ -261,7 +265,10 @@ func (s *Server) esriGenerated(r *http.Request, id esriID, ctl control) (task, e
 		if err != nil {
 			return task{}, generatorError(err)
 		}
-		return encodeEsri(&resp)
+		if resp.Task.TaskOrder <= fixtures.EsriJobSize {
+			return encodeEsri(&resp)
+		}
+		// An id outside the series: the world places it in the job.
 	}
 	job, err := s.gen.EsriJob(id.taskGroupJobID)
 	if err != nil {
@@ -269,7 +276,7 @@ func (s *Server) esriGenerated(r *http.Request, id esriID, ctl control) (task, e
 	}
 	place, st, now, err := s.world.esriTaskState(&job, id.taskOperationID, ctl.scenario != "")
 	if errors.Is(err, errJobFull) {
-		return task{}, controlErrorf("%s: %v", ctl.label("scenario"), err)
+		return task{}, controlErrorf("taskOperationId %s: %v", quoteValue(id.taskOperationID), err)
 	}
 	if err != nil {
 		return task{}, generatorError(err)
@@ -283,25 +290,20 @@ func (s *Server) esriGenerated(r *http.Request, id esriID, ctl control) (task, e
 }
 
 // esriTaskState returns the place of task op in job, where it stands and
-// the time of that, counting a progress poll when poll is set.
+// the time of that, counting a progress poll when poll is set. An id
+// outside the job's series takes its place in the job (see place).
 func (w *world) esriTaskState(job *fixtures.EsriJob, op string, poll bool) (int, fixtures.EsriTaskState, time.Time, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	js := w.esriJob(job.ID, poll)
-	if js == nil {
-		p, err := job.Place(op)
-		return p, job.State(p), w.esriNow(job), err
-	}
-	p, err := js.place(job, op)
-	if errors.Is(err, errJobFull) {
-		if p, err = job.Place(op); err == nil && poll {
-			err = errJobFull
-		}
-		if err == nil {
-			return p, job.State(p), w.esriNow(job), nil
-		}
-	}
+	p, err := job.Place(op)
 	if err != nil {
+		return 0, fixtures.EsriTaskState{}, time.Time{}, err
+	}
+	js := w.esriJob(job.ID, poll || p >= fixtures.EsriJobSize)
+	if js == nil {
+		return p, job.State(p), w.esriNow(job), nil
+	}
+	if p, err = js.place(job, op); err != nil {
 		return 0, fixtures.EsriTaskState{}, time.Time{}, err
 	}
 	if poll {

@@ -20,7 +20,7 @@ import (
 // forget it names it in a Taskmock-Evicted header.
 
 // MaxWorldBytes bounds what the world keeps of the tasks' reassignments.
-const MaxWorldBytes = 8 << 20
+const MaxWorldBytes = 4 << 20
 
 // taskOverhead is what the world counts for one task it keeps, besides the
 // strings of its reassignment.
