@@ -144,7 +144,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
 		return "admin.403.host"
 	case isPreflight(r):
 		return refuseCORS(w)
-	case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && r.Header.Get(AdminHeader) == "":
+	case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && strings.TrimSpace(r.Header.Get(AdminHeader)) != "1":
 		adminForbidden(w, "a request that changes the admin API's tasks needs the header "+AdminHeader+": 1, which a web page cannot send")
 		return "admin.403.header"
 	}

@@ -379,6 +379,7 @@ func TestSecurityAdminFromWebPages(t *testing.T) {
 		{"reset from curl without the header", request{http.MethodPost, adminURL + "reset", "", nil}, 403, "needs the header Taskmock-Admin: 1"},
 		{"JSON PUT without the header", request{http.MethodPut, adminURL + "tasks/oracle/" + taskID, task, map[string]string{"Content-Type": "application/json"}}, 403, "needs the header"},
 		{"DELETE without the header", request{http.MethodDelete, adminURL + "tasks/oracle/" + taskID, "", nil}, 403, "needs the header"},
+		{"reset with the header set to 0", request{http.MethodPost, adminURL + "reset", "", map[string]string{"Taskmock-Admin": "0"}}, 403, "needs the header Taskmock-Admin: 1"},
 		{"PATCH without the header", request{http.MethodPatch, adminURL + "tasks/oracle/" + taskID, "", nil}, 403, "needs the header"},
 		{"an empty header", request{http.MethodPost, adminURL + "reset", "", map[string]string{mockserver.AdminHeader: ""}}, 403, "needs the header"},
 		{"Host attacker.example", request{http.MethodPost, "http://attacker.example/__taskmock/reset", "", map[string]string{mockserver.AdminHeader: "1"}}, 403, `found \"attacker.example\"`},
