@@ -403,7 +403,7 @@ func TestSecurityAdminFromWebPages(t *testing.T) {
 		{"the health check gets no grant", request{http.MethodGet, "http://127.0.0.1:4010" + mockserver.HealthPath, "", map[string]string{"Origin": evil}}, 200, ""},
 		{"the health check answers any Host", request{http.MethodGet, "http://mock.internal:4010" + mockserver.HealthPath, "", nil}, 200, ""},
 		{"reset with the header", request{http.MethodPost, adminURL + "reset", "", map[string]string{mockserver.AdminHeader: "1"}}, 204, ""},
-		{"PUT with the header", request{http.MethodPut, "http://localhost:4010/__taskmock/tasks/oracle/" + taskID, task, map[string]string{mockserver.AdminHeader: "yes"}}, 200, ""},
+		{"PUT with the header", request{http.MethodPut, "http://localhost:4010/__taskmock/tasks/oracle/" + taskID, task, map[string]string{mockserver.AdminHeader: "1"}}, 200, ""},
 	}
 	for _, cors := range []struct {
 		name string
