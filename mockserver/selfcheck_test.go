@@ -61,6 +61,33 @@ func TestSelfCheckFindsNothing(t *testing.T) {
 			s.ServeHTTP(httptest.NewRecorder(), req.Clone(req.Context()))
 		}
 	}
+	// The Oracle operations beside Get a Task, with JSON bodies read once.
+	for round := range 3 {
+		for i := range 12 {
+			id := "self-" + string(rune('a'+i))
+			for _, b := range []struct{ target, body string }{
+				{oracleURL(id, nil) + "/reassign", `{"identities":[{"id":"u` + string(rune('a'+round)) + `"}],"comment":"c"}`},
+				{oracleURL(id, nil) + "/reassign", `{"identities":[]}`},
+				{"http://mock.test" + mockserver.OraclePrefix + "reassign", `{"taskIds":["` + id + `","a b"],"identities":[{"id":"g","type":"GROUP"}]}`},
+				{"http://mock.test" + mockserver.OraclePrefix + "reassign", `{"taskIds":7}`},
+			} {
+				req := httptest.NewRequest(http.MethodPost, b.target, strings.NewReader(b.body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer t")
+				s.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			for _, h := range [][]string{{"Authorization", "Bearer t"}, {"Authorization", "Bearer t", "Prefer", "scenario=progress"}} {
+				req := httptest.NewRequest(http.MethodGet, oracleURL(id, nil), nil)
+				for k := 0; k+1 < len(h); k += 2 {
+					req.Header.Set(h[k], h[k+1])
+				}
+				s.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, oracleURL(id, nil)+"/comments", nil))
+		}
+	}
 	assert.NotContains(t, logs.String(), "self-check")
 	assert.Contains(t, logs.String(), "msg=request", "the requests were logged")
+	assert.Contains(t, logs.String(), "response=oracle.op.reassignTask", "reassignments were answered")
+	assert.Contains(t, logs.String(), "response=oracle.op.reassignTasks", "bulk reassignments were answered")
 }
