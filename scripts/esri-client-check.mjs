@@ -7,7 +7,7 @@
 //
 // Usage:
 //   go run ./cmd/taskmock serve --addr 127.0.0.1:4019 --now 2026-01-01T00:00:00Z --require-auth &
-//   mkdir -p /tmp/esri-client && cd /tmp/esri-client && npm install @esri/arcgis-rest-request@4
+//   mkdir -p /tmp/esri-client && cd /tmp/esri-client && npm install @esri/arcgis-rest-request@4.10.2
 //   node /path/to/taskmock/scripts/esri-client-check.mjs
 //
 // Environment: TASKMOCK_ROOT, the service root (default
