@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/taskmock/taskmock/internal/jsonlimit"
@@ -422,7 +423,25 @@ func (l *loader) read(src string, r io.Reader, kind loadKind, total int64) error
 		return l.body(src, br, nil, total)
 	}
 
-	// A JSON object, or a file that must be a HAR: look for a top-level "log".
+	if kind == loadByContent {
+		// A JSON object: read it whole (within the limit), looking for a
+		// top-level "log" as the bytes arrive, without decoding them.
+		data, head, har, err := l.readObject(br, total)
+		switch {
+		case err != nil && !(har && errors.Is(err, errLoadTooLarge)):
+			return &LoadError{Source: src, Err: l.tooLarge(err, total)}
+		case !har:
+			return l.bodyData(src, data)
+		}
+		// A HAR: read entry by entry, from the bytes already read on.
+		if head == nil {
+			head = bytes.NewReader(data)
+		}
+		br = bufio.NewReaderSize(io.MultiReader(head, br), loadPeekSize)
+		kind = loadHAR
+	}
+
+	// A file that must be a HAR: look for a top-level "log".
 	rec := &loadRecorder{r: br, keep: kind == loadByContent, limit: l.limit}
 	l.lim = newHARLimiter(rec, l.limit)
 	// While rec keeps the bytes, a long string before "log" is not kept
@@ -518,6 +537,161 @@ func (l *loader) body(src string, r io.Reader, prefix []byte, total int64) error
 	if err != nil {
 		return &LoadError{Source: src, Err: l.tooLarge(err, total)}
 	}
+	return l.bodyData(src, data)
+}
+
+// readObject reads a JSON object in full, within l.limit, and tells
+// whether it has a top-level member "log" (a HAR). The input is read once,
+// into one buffer made at its size when total (else -1) gives it, or into
+// chunks joined once at the end: a large body costs its size once, not the
+// copies of a growing buffer or of a decoder's window. Over the limit, the
+// error is errLoadTooLarge, with what was read, as a reader, and whether a
+// "log" was seen in it. As soon as a top-level "log" is seen, readObject
+// stops and returns what it read as a reader: a HAR is read entry by entry,
+// as its bytes arrive.
+func (l *loader) readObject(r io.Reader, total int64) ([]byte, io.Reader, bool, error) {
+	var sc topLevelKeys
+	if total >= 0 && total <= l.limit {
+		buf := make([]byte, 0, total+1) // room to see the end of input
+		for {
+			if len(buf) == cap(buf) {
+				buf = append(buf, 0)[:len(buf)] // the input grew while it was read
+			}
+			n, err := r.Read(buf[len(buf):min(cap(buf), len(buf)+loadPeekSize)])
+			sc.feed(buf[len(buf) : len(buf)+n])
+			buf = buf[:len(buf)+n]
+			if sc.log {
+				return nil, bytes.NewReader(buf), true, nil // a HAR: read on entry by entry
+			}
+			if int64(len(buf)) > l.limit {
+				return nil, bytes.NewReader(buf), sc.log, errLoadTooLarge
+			}
+			if err == io.EOF {
+				return buf, nil, sc.log, nil
+			}
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("read: %w", err)
+			}
+		}
+	}
+	const chunk = 1 << 20
+	var chunks [][]byte
+	size := int64(0)
+	for done := false; !done; {
+		c := make([]byte, 0, min(chunk, l.limit+1-size))
+		for len(c) < cap(c) {
+			n, err := r.Read(c[len(c):min(cap(c), len(c)+loadPeekSize)])
+			sc.feed(c[len(c) : len(c)+n])
+			c = c[:len(c)+n]
+			if sc.log {
+				return nil, chunksReader(append(chunks, c)), true, nil // a HAR: read on entry by entry
+			}
+			if err == io.EOF {
+				done = true
+				break
+			}
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("read: %w", err)
+			}
+		}
+		chunks = append(chunks, c)
+		size += int64(len(c))
+		if size > l.limit {
+			return nil, chunksReader(chunks), sc.log, errLoadTooLarge
+		}
+	}
+	data := make([]byte, 0, size)
+	for i, c := range chunks {
+		data = append(data, c...)
+		chunks[i] = nil // freed as soon as copied
+	}
+	if size > largeStreamBody {
+		// The chunks are garbage now: collect them before the body is
+		// decoded, so that the decoder's allocations reuse their memory
+		// rather than add to it (the peak stays near twice the body).
+		runtime.GC()
+	}
+	return data, nil, sc.log, nil
+}
+
+// chunksReader reads chunks one after the other, letting each go once
+// read.
+func chunksReader(chunks [][]byte) io.Reader {
+	rs := make([]io.Reader, len(chunks))
+	for i, c := range chunks {
+		rs[i] = bytes.NewReader(c)
+	}
+	return io.MultiReader(rs...)
+}
+
+// largeStreamBody is the size from which a body read from a stream is
+// followed by a garbage collection (see readObject).
+const largeStreamBody = 16 << 20
+
+// topLevelKeys scans a JSON object as its bytes arrive and notes whether a
+// member of the top-level object is named "log". It keeps no more than
+// the few bytes of a key; string contents are skipped, not copied.
+type topLevelKeys struct {
+	depth     int
+	inString  bool
+	escaped   bool
+	expectKey bool   // the next string at depth 1 is a member name
+	inKey     bool   // the string being read is a top-level member name
+	key       []byte // its first bytes
+	keyLong   bool   // longer than "log", or escaped
+	log       bool
+}
+
+func (s *topLevelKeys) feed(b []byte) {
+	for _, c := range b {
+		if s.inString {
+			switch {
+			case s.escaped:
+				s.escaped = false
+			case c == '\\':
+				s.escaped = true
+				s.keyLong = true // an escaped name is not spelt "log" as HAR writers write it
+			case c == '"':
+				s.inString = false
+				if s.inKey {
+					s.inKey = false
+					if !s.keyLong && string(s.key) == "log" {
+						s.log = true
+					}
+				}
+			case s.inKey:
+				if len(s.key) < 3 {
+					s.key = append(s.key, c)
+				} else {
+					s.keyLong = true
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			s.inString = true
+			if s.depth == 1 && s.expectKey {
+				s.inKey, s.expectKey, s.keyLong, s.key = true, false, false, s.key[:0]
+			}
+		case '{', '[':
+			s.depth++
+			if c == '{' && s.depth == 1 {
+				s.expectKey = true
+			}
+		case '}', ']':
+			s.depth--
+		case ',':
+			if s.depth == 1 {
+				s.expectKey = true
+			}
+		}
+	}
+}
+
+// bodyData checks a JSON body read in full and hands it on as one
+// exchange.
+func (l *loader) bodyData(src string, data []byte) error {
 	if err := loadCheckJSON(data, l.isFile); err != nil {
 		return &LoadError{Source: src, Err: err}
 	}
