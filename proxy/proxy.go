@@ -140,8 +140,10 @@ func New(target string, opts ...Option) (*Proxy, error) {
 // exchangeInfo is what the proxy keeps of an incoming request for the
 // response: its form fields and when it started.
 type exchangeInfo struct {
-	form  url.Values
-	start time.Time
+	form     url.Values
+	body     []byte // a JSON request body of a documented operation, as sent
+	bodyType string // its Content-Type
+	start    time.Time
 }
 
 type infoKey struct{}
@@ -149,12 +151,24 @@ type infoKey struct{}
 // ServeHTTP forwards r to the target.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := &exchangeInfo{start: time.Now()}
-	if _, ok := contract.APIForRequest(r.Method, r.URL.EscapedPath()); ok && r.Method == http.MethodPost && isForm(r.Header) && r.Body != nil {
+	_, ok := contract.APIForRequest(r.Method, r.URL.EscapedPath())
+	if ok && r.Method == http.MethodPost && isForm(r.Header) && r.Body != nil {
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
 		if err == nil && len(b) <= maxFormBody {
 			if form, err := url.ParseQuery(string(b)); err == nil {
 				info.form = form
 			}
+		}
+		rest := r.Body
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), rest), rest}
+	} else if ok && r.Method == http.MethodPost && isJSON(r.Header) && r.Body != nil {
+		// Kept for the recording (an Oracle reassign body, say).
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
+		if err == nil && len(b) <= maxFormBody {
+			info.body, info.bodyType = b, r.Header.Get("Content-Type")
 		}
 		rest := r.Body
 		r.Body = struct {
@@ -170,6 +184,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ...); nil when there are none.
 func exchangeSecrets(out *http.Request, form url.Values, res *http.Response) *secrets.Set {
 	return secrets.Union(secrets.Collect(out.URL.String(), out.Header, form), secrets.Collect("", res.Header, nil))
+}
+
+func isJSON(h http.Header) bool {
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 func isForm(h http.Header) bool {

@@ -215,6 +215,7 @@ type (
 		MimeType string         `json:"mimeType"`
 		Params   []harNameValue `json:"params"`
 		Text     string         `json:"text"`
+		Comment  string         `json:"comment,omitempty"`
 	}
 	harNameValue struct {
 		Name  string `json:"name"`
@@ -278,6 +279,27 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 			text = string(b)
 			content.Size, content.Text = len(text), text
 		}
+	}
+	if info.body != nil {
+		// A JSON request body, recorded after the response so that the
+		// anonymizer knows the people the response named: a person the
+		// request names is replaced as in the answer.
+		text := set.RedactBytes(info.body)
+		comment := ""
+		if r.anon != nil {
+			b, err := r.anon.body(text)
+			if err != nil {
+				text, comment = nil, "taskmock: body not recorded: the body cannot be anonymized: "+err.Error()
+			} else {
+				text = b
+			}
+		}
+		mt := info.bodyType
+		if mt == "" {
+			mt = "application/json"
+		}
+		req.PostData = &harPostData{MimeType: mt, Params: []harNameValue{}, Text: string(text), Comment: comment}
+		req.BodySize = len(info.body)
 	}
 	resp := harResponse{Status: res.StatusCode, StatusText: http.StatusText(res.StatusCode), HTTPVersion: "HTTP/1.1",
 		Cookies: []harNameValue{}, Headers: harHeaders(set.RedactHeader(res.Header)),

@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -419,5 +421,79 @@ func TestRecorderRemovesStaleTemps(t *testing.T) {
 		} else {
 			assert.NoError(t, err, name)
 		}
+	}
+}
+
+// TestRecorderRequestBodies: the JSON body of a POST to a documented
+// operation (an Oracle reassignment) is in the HAR's postData; anonymized,
+// the people it names (by user name, display name or e-mail in the
+// comment) are replaced as in the answers, groups kept.
+func TestRecorderRequestBodies(t *testing.T) {
+	mock, err := mockserver.New(mockserver.WithClock(func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }))
+	require.NoError(t, err)
+	upstream := httptest.NewServer(mock)
+	t.Cleanup(upstream.Close)
+	// An open task, and a person of the directory.
+	var id string
+	var person fixtures.Identity
+	for i := range 100 {
+		res, body := get(t, upstream.URL+"/process/api/v1/tasks/rec-"+strconv.Itoa(i), nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		var task fixtures.OracleTask
+		require.NoError(t, json.Unmarshal(body, &task))
+		if task.State == "ASSIGNED" && task.Assignee != nil && !strings.ContainsAny(task.Assignee.Name, "0123456789") {
+			id, person = task.ID, *task.Assignee
+			break
+		}
+	}
+	require.NotEmpty(t, id)
+	first, last, _ := strings.Cut(person.Name, ".")
+	display := strings.ToUpper(first[:1]) + first[1:] + " " + strings.ToUpper(last[:1]) + last[1:]
+	body := `{"identities":[{"id":"` + person.Name + `","type":"USER"},{"id":"Finance Approvers","type":"GROUP"}],"comment":"` + display + ` takes it; mail ` + person.Name + `@example.com"}`
+
+	for _, anonymize := range []bool{false, true} {
+		dir := t.TempDir()
+		var opts []proxy.RecordOption
+		if anonymize {
+			opts = append(opts, proxy.AnonymizeKeyFile(filepath.Join(t.TempDir(), "key")))
+		}
+		rec, err := proxy.NewRecorder(dir, opts...)
+		require.NoError(t, err)
+		srv := front(t, upstream.URL, proxy.WithRecorder(rec))
+		res, err := http.Post(srv.URL+"/process/api/v1/tasks/"+id+"/reassign", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		require.Equal(t, http.StatusNoContent, res.StatusCode)
+		require.NoError(t, rec.Close())
+		har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+		require.NoError(t, err)
+		var doc struct {
+			Log struct {
+				Entries []struct {
+					Request struct {
+						Method   string
+						BodySize int
+						PostData *struct{ MimeType, Text string }
+					}
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal(har, &doc))
+		require.Len(t, doc.Log.Entries, 1)
+		req := doc.Log.Entries[0].Request
+		require.NotNil(t, req.PostData, "the request body is recorded")
+		assert.Equal(t, "application/json", req.PostData.MimeType)
+		assert.Equal(t, len(body), req.BodySize)
+		if !anonymize {
+			assert.Equal(t, body, req.PostData.Text, "as sent")
+			continue
+		}
+		text := req.PostData.Text
+		assert.True(t, json.Valid([]byte(text)), text)
+		for _, leak := range []string{person.Name, display, strings.ToLower(display), first, last} {
+			assert.NotContains(t, strings.ToLower(text), strings.ToLower(leak), "anonymized: %s", text)
+		}
+		assert.Contains(t, text, "Finance Approvers", "groups are kept")
+		assert.Regexp(t, `user\d+`, text)
 	}
 }
