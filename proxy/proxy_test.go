@@ -572,3 +572,14 @@ func TestNewRefusesUserInfo(t *testing.T) {
 		assert.NotContains(t, err.Error(), "s3cret")
 	}
 }
+
+// TestNewHidesUserInfo: a target that does not parse is quoted without
+// what may be its password.
+func TestNewHidesUserInfo(t *testing.T) {
+	for _, target := range []string{"http://user:s3cretpass@exa mple.com/", "ht!tp://user:s3cretpass@example.com/%zz", "user:s3cretpass@host:99999999", "http://a:s3cretpass@b@c/%zz"} {
+		_, err := proxy.New(target)
+		require.Error(t, err, target)
+		assert.NotContains(t, err.Error(), "s3cretpass", target)
+		assert.Contains(t, err.Error(), "REDACTED", target)
+	}
+}
