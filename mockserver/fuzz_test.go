@@ -158,3 +158,56 @@ func FuzzAdminGuard(f *testing.F) {
 
 // evilOrigin is the origin of a page that should not drive the admin API.
 const evilOrigin = "https://evil.example"
+
+// FuzzOracleReassign sends reassign and bulk reassign bodies made of
+// arbitrary bytes and content types. Whatever they hold, the mock answers
+// 204 or 200, or a refusal in Oracle's error shape (400, 404, 409) with a
+// one-line Taskmock-Error, never panics, and a task it accepted to
+// reassign still answers a valid task.
+func FuzzOracleReassign(f *testing.F) {
+	for _, seed := range []struct {
+		bulk        bool
+		contentType string
+		body        string
+	}{
+		{false, "application/json", `{"identities":[{"id":"u","type":"USER"}],"comment":"c"}`},
+		{true, "application/json", `{"taskIds":["a","b"],"identities":[{"id":"g","type":"GROUP"}]}`},
+		{false, "application/json; charset=utf-8", `{"identities":[{"id":"u","id":"v"}]}`},
+		{false, "application/json", `{"Identities":[{"ID":"u"}]}`},
+		{true, "application/json", `{"taskIds":[1,2],"identities":{}}`},
+		{false, "text/plain", `{"identities":[{"id":"u"}]}`},
+		{false, "application/json", "{\"identities\":[{\"id\":\"\xff\"}]}"},
+		{false, "application/json", `[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]`},
+	} {
+		f.Add(seed.bulk, seed.contentType, seed.body)
+	}
+	s := newServer(f)
+	f.Fuzz(func(t *testing.T, bulk bool, contentType, body string) {
+		if len(body) > 1<<16 {
+			return
+		}
+		target := oracleURL("fuzz-task", nil) + "/reassign"
+		if bulk {
+			target = "http://mock.test" + mockserver.OraclePrefix + "reassign"
+		}
+		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		a := do(t, s, req)
+		switch a.status {
+		case http.StatusNoContent:
+			assert.Empty(t, a.body)
+		case http.StatusOK:
+			require.True(t, bulk, "200 answers the bulk operation only")
+			requireValid(t, specs.Oracle, a)
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict:
+			var p map[string]any
+			require.NoError(t, json.Unmarshal(a.body, &p), a.text())
+			assert.NotContains(t, a.header.Get("Taskmock-Error"), "\n")
+		default:
+			t.Fatalf("status %d: %s", a.status, a.text())
+		}
+		g := get(t, s, oracleURL("fuzz-task", nil))
+		require.Equal(t, http.StatusOK, g.status)
+		requireValid(t, specs.Oracle, g)
+	})
+}
