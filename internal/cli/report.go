@@ -29,6 +29,12 @@ type Result struct {
 	// result to the line on standard error;
 	// the JSON report gives it an "error", the JUnit report an <error>.
 	Error string
+	// Notice, when set, says what the reader of the input named Source set
+	// aside without failing (the torn end of a recording of taskmock proxy,
+	// a named pipe skipped in a directory); Report is then empty. The text
+	// report leaves it to the line on standard error; the JSON report gives
+	// it a "notice", the JUnit report a <skipped> test case.
+	Notice string
 }
 
 // Format is a report format of "taskmock validate --format".
@@ -66,6 +72,9 @@ type Summary struct {
 	// NotRecorded counts the HAR entries of the APIs skipped because their
 	// response body was not saved; they are not in Checked.
 	NotRecorded int `json:"notRecorded,omitempty"`
+	// Notices counts what was set aside without failing (Result.Notice);
+	// not in Checked.
+	Notices int `json:"notices,omitempty"`
 }
 
 // Failed is the number of checked responses that did not pass.
@@ -76,6 +85,10 @@ func (s Summary) Failed() int { return s.Checked - s.Passed }
 func Summarize(results []Result, opts ReportOptions) Summary {
 	var s Summary
 	for _, r := range results {
+		if r.Notice != "" {
+			s.Notices++
+			continue
+		}
 		if r.Error != "" {
 			s.Unreadable++
 			continue
@@ -174,6 +187,7 @@ type (
 		Status     int             `json:"status"`
 		Violations []jsonViolation `json:"violations"`
 		Error      string          `json:"error,omitempty"`
+		Notice     string          `json:"notice,omitempty"`
 	}
 	jsonViolation struct {
 		Severity contract.Severity `json:"severity"`
@@ -192,8 +206,9 @@ func newJSONResult(r Result) jsonResult {
 		Status:     judgedStatus(r.Report),
 		Violations: make([]jsonViolation, 0, len(r.Report.Violations)),
 		Error:      r.Error,
+		Notice:     r.Notice,
 	}
-	if r.Error != "" {
+	if r.Error != "" || r.Notice != "" {
 		jr.Status = 0 // nothing was judged
 	}
 	for _, v := range r.Report.Violations {
@@ -237,7 +252,11 @@ type (
 		Name      string        `xml:"name,attr"`
 		Error     *junitFailure `xml:"error,omitempty"`
 		Failure   *junitFailure `xml:"failure,omitempty"`
+		Skipped   *junitSkipped `xml:"skipped,omitempty"`
 		SystemOut *junitText    `xml:"system-out,omitempty"`
+	}
+	junitSkipped struct {
+		Message string `xml:"message,attr"`
 	}
 	junitFailure struct {
 		Message string `xml:"message,attr"`
@@ -256,8 +275,15 @@ func junitSuiteName(api specs.Name) string { return "taskmock." + xmlText(string
 // sorts between the two APIs' suites.
 const junitUnreadable specs.Name = "unreadable"
 
-// junitSuiteOf is the suite of r: its API's, or junitUnreadable.
+// junitNotices is the suite of what was set aside without failing.
+const junitNotices specs.Name = "notices"
+
+// junitSuiteOf is the suite of r: its API's, junitUnreadable or
+// junitNotices.
 func junitSuiteOf(r Result) specs.Name {
+	if r.Notice != "" {
+		return junitNotices
+	}
 	if r.Error != "" {
 		return junitUnreadable
 	}
@@ -268,6 +294,10 @@ func junitSuiteOf(r Result) specs.Name {
 // input that could not be read does not fail: it is an <error>).
 func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
 	tc = junitCase{ClassName: junitSuiteName(junitSuiteOf(r)), Name: xmlText(resultSource(r))}
+	if r.Notice != "" {
+		tc.Skipped = &junitSkipped{Message: xmlText(oneLine(r.Notice))}
+		return tc, false
+	}
 	if r.Error != "" {
 		msg := xmlText(oneLine(r.Error))
 		tc.Error = &junitFailure{Message: msg, Type: "unreadable", Text: xmlText(oneLine(r.Source)) + ": " + msg + "\n"}
@@ -299,7 +329,8 @@ func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
 // in the text format; the warnings of a response that passes go into
 // <system-out>. An input that could not be read is a test case of the
 // suite taskmock.unreadable with an <error type="unreadable">, counted in
-// the errors attributes. Characters that XML 1.0 cannot carry are
+// the errors attributes; what was set aside without failing (the torn end
+// of a recording) is a <skipped> test case of the suite taskmock.notices. Characters that XML 1.0 cannot carry are
 // dropped.
 func RenderJUnit(results []Result, opts ReportOptions) ([]byte, error) {
 	return Render(FormatJUnit, results, opts)

@@ -70,9 +70,12 @@ func newReportWriter(w io.Writer, format Format, opts ReportOptions, newSpool fu
 
 // add counts r and writes it: to w in the text format, else to a spool.
 func (rw *reportWriter) add(r Result) error {
-	if r.Error != "" {
+	switch {
+	case r.Notice != "":
+		rw.sum.Notices++
+	case r.Error != "":
 		rw.sum.Unreadable++
-	} else {
+	default:
 		rw.sum.Checked++
 		if r.Report.Passed(rw.opts.Strict) {
 			rw.sum.Passed++
@@ -80,7 +83,7 @@ func (rw *reportWriter) add(r Result) error {
 		rw.sum.Errors += r.Report.Errors()
 		rw.sum.Warnings += r.Report.Warnings()
 	}
-	first := rw.sum.Checked+rw.sum.Unreadable == 1
+	first := rw.sum.Checked+rw.sum.Unreadable+rw.sum.Notices == 1
 	rw.buf.Reset()
 	switch rw.format {
 	case FormatText:
@@ -189,7 +192,7 @@ func (rw *reportWriter) close() error {
 	case FormatJUnit:
 		rw.buf.WriteString(xml.Header)
 		fmt.Fprintf(&rw.buf, `<testsuites name="taskmock" tests="%d" failures="%d" errors="%d">`,
-			rw.sum.Checked+rw.sum.Unreadable, rw.sum.Checked-rw.sum.Passed, rw.sum.Unreadable)
+			rw.sum.Checked+rw.sum.Unreadable+rw.sum.Notices, rw.sum.Checked-rw.sum.Passed, rw.sum.Unreadable)
 		names := make([]specs.Name, 0, len(rw.suites))
 		for n := range rw.suites {
 			names = append(names, n)

@@ -254,9 +254,18 @@ func runValidate(e *env, args []string) error {
 		failed(le.Source, le)
 	}
 	opts.OnWarning = func(le *contract.LoadError) {
-		// The torn end of a recording of taskmock proxy: the complete
-		// entries were checked; one line says what was set aside.
+		// The torn end of a recording of taskmock proxy (the complete
+		// entries were checked), a named pipe skipped in a directory: one
+		// line says what was set aside, and the JSON and JUnit reports
+		// carry it as a notice.
 		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
+		source, msg := le.Source, le.Error()
+		if le.Err != nil {
+			msg = le.Err.Error()
+		}
+		if err := rw.add(Result{Source: source, Notice: msg}); err != nil && writeErr == nil {
+			writeErr = err
+		}
 	}
 	if prog != nil {
 		opts.OnProgress = prog.onRead

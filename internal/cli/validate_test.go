@@ -826,6 +826,38 @@ func TestValidateTornRecording(t *testing.T) {
 	}
 }
 
+// TestValidateTornRecordingInReports: the JSON and JUnit reports carry
+// the torn end of a recording as a notice, beside the checked responses.
+func TestValidateTornRecordingInReports(t *testing.T) {
+	entry := harEntry(t, readFile(t, oracleExample))
+	recording := `{"log":{"version":"1.2","creator":{"name":"taskmock proxy","version":"1"},"entries":[` +
+		"\n" + entry + ",\n" + entry[:len(entry)/2]
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rec.har"), []byte(recording), 0o644))
+	t.Chdir(dir)
+
+	r := run(t, "", "validate", "--format", "json", "rec.har")
+	require.Equal(t, 0, r.code, r.stderr)
+	var doc struct {
+		Summary struct{ Checked, Passed, Notices int }
+		Results []struct{ Source, Notice, Error string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc), r.stdout)
+	assert.Equal(t, 1, doc.Summary.Checked)
+	assert.Equal(t, 1, doc.Summary.Notices)
+	require.Len(t, doc.Results, 2)
+	assert.Equal(t, "rec.har#2", doc.Results[1].Source)
+	assert.Contains(t, doc.Results[1].Notice, "incomplete last entry set aside")
+	assert.Empty(t, doc.Results[1].Error)
+
+	r = run(t, "", "validate", "--format", "junit", "rec.har")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `<testsuite name="taskmock.notices" tests="1" failures="0" errors="0">`)
+	assert.Contains(t, r.stdout, `<testcase classname="taskmock.notices" name="rec.har#2">`)
+	assert.Contains(t, r.stdout, `<skipped message="warning: incomplete last entry set aside`)
+	assert.Contains(t, r.stdout, `<testsuites name="taskmock" tests="2" failures="0" errors="0">`)
+}
+
 // TestValidateDirSkipsSpecialFiles: a named pipe or a device inside a
 // directory is not read, and one line says so for each.
 func TestValidateDirSkipsSpecialFiles(t *testing.T) {
