@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -211,6 +213,10 @@ func (s *Server) esriPrelude(w http.ResponseWriter, r *http.Request, op string) 
 		return params, out, ctl, s.esriFail(w, out, http.StatusOK, *ferr, ""), false
 	}
 
+	if name, n := repeatedParam(params); name != "" {
+		detail := fmt.Sprintf("Invalid or missing input parameters: %s is given %d times with different values", name, n)
+		return params, out, ctl, s.esriFail(w, out, http.StatusOK, esriErrorFor(400, detail), detail), false
+	}
 	ctl, err := parseControl(specs.Esri, r.Header, params)
 	if err != nil {
 		return params, out, ctl, s.esriFail(w, out, http.StatusOK, esriErrorFor(400, err.Error()), err.Error()), false
@@ -270,6 +276,27 @@ func esriParams(w http.ResponseWriter, r *http.Request) (url.Values, *esriError)
 		params[k] = vs
 	}
 	return params, nil
+}
+
+// repeatedParam returns the first parameter, in name order, given more
+// than once with different values, and how many times: ArcGIS would take
+// one of them, and a client that sends two has a bug the mock should not
+// hide by picking one.
+func repeatedParam(params url.Values) (string, int) {
+	var names []string
+	for k, vs := range params {
+		for _, v := range vs[min(1, len(vs)):] {
+			if v != vs[0] {
+				names = append(names, k)
+				break
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "", 0
+	}
+	slices.Sort(names)
+	return names[0], len(params[names[0]])
 }
 
 // esriIDs returns the request's ids, or the names of those missing or not

@@ -40,7 +40,15 @@ var requestChecker = sync.OnceValues(func() (*reqcheck.Checker, error) { return 
 
 // isEsriServerPath reports whether path is under a Topographic Production
 // Server.
-func isEsriServerPath(path string) bool { return strings.Contains(path, esriServerSegment) }
+// The segment in any letter case, as the operations' paths are matched.
+func isEsriServerPath(path string) bool {
+	for i := 0; i+len(esriServerSegment) <= len(path); i++ {
+		if strings.EqualFold(path[i:i+len(esriServerSegment)], esriServerSegment) {
+			return true
+		}
+	}
+	return false
+}
 
 // serveEsriOp answers a path under /TopographicProductionServer/ that is
 // not getTask's: an operation of the registry (specs.MatchPath, in any

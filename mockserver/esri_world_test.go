@@ -523,3 +523,28 @@ func TestEsriWorldConcurrent(t *testing.T) {
 	}
 	assert.LessOrEqual(t, running, 1, "at most one task in progress")
 }
+
+// TestEsriServerSegmentAnyCase: the server's name in another letter case
+// reaches the operations (ArcGIS service URLs are not case-sensitive),
+// and a parameter given twice with different values is refused, naming
+// it, rather than one of them being picked.
+func TestEsriServerSegmentAnyCase(t *testing.T) {
+	s := newServer(t)
+	q := url.Values{"f": {"json"}, "taskGroupJobId": {groupID}, "taskOperationId": {opID}}
+	for _, path := range []string{
+		"/arcgis/rest/services/S/topographicproductionserver/workflows/tasks/getTask",
+		"/arcgis/rest/services/S/TOPOGRAPHICPRODUCTIONSERVER/workflows/tasks/gettask",
+	} {
+		a := get(t, s, "http://mock.test"+path+"?"+q.Encode())
+		requireValid(t, specs.Esri, a)
+		assert.Contains(t, a.text(), `"success":true`, path)
+	}
+	a := get(t, s, "http://mock.test/arcgis/rest/services/S/topographicproductionserver/workflows/nope?f=json")
+	assert.Contains(t, a.text(), `"error":{"code":400`, "an unknown operation under the server: an ArcGIS error")
+
+	dup := q.Encode() + "&taskOperationId=5F109F09-DF73-4A82-A5B9-0FAACF8200F5"
+	a = get(t, s, esriURL(nil)[:len(esriURL(nil))-1]+"?"+dup)
+	assert.Contains(t, a.text(), "taskOperationId is given 2 times with different values")
+	same := q.Encode() + "&taskOperationId=" + opID
+	assert.Contains(t, get(t, s, esriURL(nil)[:len(esriURL(nil))-1]+"?"+same).text(), `"success":true`, "the same value twice is no conflict")
+}
