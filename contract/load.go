@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/taskmock/taskmock/internal/jsonlimit"
@@ -693,13 +694,92 @@ func (s *topLevelKeys) feed(b []byte) {
 // exchange.
 func (l *loader) bodyData(src string, data []byte) error {
 	if err := loadCheckJSON(data, l.isFile); err != nil {
+		if lines := ndjsonLines(data); lines != nil {
+			return l.ndjson(src, data, lines)
+		}
 		return &LoadError{Source: src, Err: err}
+	}
+	if elems := jsonArrayOfObjects(data); elems != nil {
+		for i, e := range elems {
+			if err := l.bodyData(src+"#"+strconv.Itoa(i+1), e); err != nil {
+				if l.opts.OnError == nil {
+					return err
+				}
+				l.opts.OnError(err.(*LoadError))
+			}
+		}
+		return nil
 	}
 	api, err := l.apiOf(data)
 	if err != nil {
 		return &LoadError{Source: src, Err: err}
 	}
 	return l.emit(Item{Source: src, Exchange: Exchange{API: api, Body: data}})
+}
+
+// ndjsonLines returns the 1-based numbers of the non-blank lines of data
+// when its first non-blank line is one JSON object and at least one other
+// line follows (NDJSON, as taskmock fixtures writes it); nil otherwise.
+func ndjsonLines(data []byte) []int {
+	var lines []int
+	firstOK := false
+	n := 0
+	for rest := data; len(rest) > 0; {
+		line, tail, _ := bytes.Cut(rest, []byte("\n"))
+		rest = tail
+		n++
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 {
+			continue
+		}
+		if len(lines) == 0 {
+			firstOK = t[0] == '{' && json.Valid(t)
+		}
+		lines = append(lines, n)
+	}
+	if !firstOK || len(lines) < 2 {
+		return nil
+	}
+	return lines
+}
+
+// ndjson hands on each non-blank line of data as a body of its own, named
+// SRC:LINE; a line that is not JSON is an error of that line (told to
+// OnError when set, and the others are still read).
+func (l *loader) ndjson(src string, data []byte, lines []int) error {
+	all := bytes.Split(data, []byte("\n"))
+	for _, n := range lines {
+		if err := l.bodyData(src+":"+strconv.Itoa(n), bytes.TrimSpace(all[n-1])); err != nil {
+			le, ok := err.(*LoadError)
+			if !ok || l.opts.OnError == nil {
+				return err
+			}
+			l.opts.OnError(le)
+		}
+	}
+	return nil
+}
+
+// jsonArrayOfObjects returns the elements of data when it is a JSON array
+// of one or more objects (as taskmock fixtures --format json writes it);
+// nil otherwise. data is valid JSON.
+func jsonArrayOfObjects(data []byte) [][]byte {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	if len(t) == 0 || t[0] != '[' {
+		return nil
+	}
+	var elems []json.RawMessage
+	if json.Unmarshal(data, &elems) != nil || len(elems) == 0 {
+		return nil
+	}
+	out := make([][]byte, len(elems))
+	for i, e := range elems {
+		if e = bytes.TrimSpace(e); len(e) == 0 || e[0] != '{' {
+			return nil
+		}
+		out[i] = e
+	}
+	return out
 }
 
 // apiOf returns opts.API, or the API detected from the body.

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/secrets"
@@ -33,9 +34,11 @@ the embedded OpenAPI documents and the rules their vendors' documentation
 implies, and prints a report.
 
 Each PATH is a file or a directory, walked recursively. A file holds a bare
-JSON body, a HAR archive, or a raw HTTP response as printed by "curl -si".
-"-" reads one input from standard input. Flags may come before or after the
-paths.
+JSON body, a HAR archive, a raw HTTP response as printed by "curl -si",
+NDJSON (one body per line, each reported as SOURCE:LINE, as "taskmock
+fixtures" writes it) or a JSON array of bodies (reported as SOURCE#N, as
+"taskmock fixtures --format json" writes it). "-" reads one input from
+standard input. Flags may come before or after the paths.
 
 A HAR entry is checked as the operation its method and URL name (see
 "taskmock specs list"): Esri getTask, updateTask, executeTaskJob,
@@ -54,6 +57,7 @@ Flags:
                    recorded (a bare body, a raw response), such as
                    updateTask; needs --api (default getTask; a HAR entry
                    is always checked as the operation of its request)
+  --name NAME      the name of standard input in the reports (default -)
   --format FORMAT  the report format: ` + choices(Formats()) + ` (default text)
                      text   one line per violation and a summary line
                      json   {"summary": {...}, "results": [...]}, every response
@@ -116,6 +120,7 @@ func runValidate(e *env, args []string) error {
 	fs := newFlagSet("validate")
 	api := fs.String("api", "", "")
 	opName := fs.String("operation", "", "")
+	stdinName := fs.String("name", "-", "")
 	format := fs.String("format", string(FormatText), "")
 	strict := fs.Bool("strict", false, "")
 	color := fs.String("color", colorAuto, "")
@@ -274,7 +279,11 @@ func runValidate(e *env, args []string) error {
 		var stats contract.LoadStats
 		var err error
 		if p == "-" {
-			stats, err = contract.ReadStream("-", ctxReader{e.ctx, e.stdin}, opts, collect)
+			name := *stdinName
+			if strings.TrimSpace(name) == "" {
+				name = "-"
+			}
+			stats, err = contract.ReadStream(name, ctxReader{e.ctx, e.stdin}, opts, collect)
 		} else if f, special, oerr := openSpecial(e.ctx, p); special {
 			// A FIFO or a device (a named pipe, <(cmd), /dev/stdin) is
 			// read like standard input, so that an interrupt stops it

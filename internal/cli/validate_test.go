@@ -879,3 +879,33 @@ func TestValidateDirSkipsSpecialFiles(t *testing.T) {
 		t.Fatal("validate waited on the named pipe")
 	}
 }
+
+// TestValidateReadsFixturesOutput: what taskmock fixtures writes, NDJSON
+// or a JSON array, validates as one response per task, each named by its
+// line or its place, and --name names standard input.
+func TestValidateReadsFixturesOutput(t *testing.T) {
+	ndjson := run(t, "", "fixtures", "--api", "oracle", "--count", "3")
+	require.Equal(t, 0, ndjson.code, ndjson.stderr)
+	r := run(t, ndjson.stdout, "validate", "--format", "json", "--name", "tasks.ndjson", "-")
+	require.Equal(t, 0, r.code, r.stderr)
+	var doc struct {
+		Summary struct{ Checked, Passed int }
+		Results []struct{ Source string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc))
+	assert.Equal(t, 3, doc.Summary.Passed)
+	require.Len(t, doc.Results, 3)
+	assert.Equal(t, "tasks.ndjson:1", doc.Results[0].Source)
+	assert.Equal(t, "tasks.ndjson:3", doc.Results[2].Source)
+
+	array := run(t, "", "fixtures", "--api", "esri", "--count", "6", "--format", "json")
+	require.Equal(t, 0, array.code, array.stderr)
+	r = run(t, array.stdout, "validate", "--color", "never", "-")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "checked 6 responses: 6 passed, 0 failed (0 errors, 0 warnings)\n", r.stdout)
+
+	bad := strings.Replace(ndjson.stdout, `"state":"`, `"state":"NOPE`, 1)
+	r = run(t, bad, "validate", "--color", "never", "-")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "-:1: error /state")
+}
