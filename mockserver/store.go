@@ -1,6 +1,8 @@
 package mockserver
 
 import (
+	"bufio"
+	"bytes"
 	"container/list"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -313,6 +316,78 @@ func WithFixtures(dir string) Option {
 	return func(s *Server) { s.fixtureDirs = append(s.fixtureDirs, dir) }
 }
 
+// isNDJSON reports whether path names an NDJSON file of tasks (*.ndjson,
+// *.jsonl), as "taskmock fixtures" writes to standard output.
+func isNDJSON(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".ndjson" || ext == ".jsonl"
+}
+
+// The bounds of an NDJSON fixture file: a task per line, each line at most
+// maxFixtureBytes.
+const (
+	maxNDJSONTasks = 10000
+	maxNDJSONBytes = 64 << 20
+)
+
+// loadFixtureNDJSON reads the tasks of an NDJSON file, one per line (blank
+// lines skipped), into the store, each named FILE:LINE; it returns an
+// error for each line that is not a valid task. Only a regular file is
+// opened (never a named pipe or a device), of at most maxNDJSONBytes and
+// maxNDJSONTasks lines.
+func (s *Server) loadFixtureNDJSON(file string) []error {
+	fail := func(err error) []error { return []error{fmt.Errorf("mockserver: fixtures %s: %w", file, err)} }
+	fi, err := os.Stat(file)
+	switch {
+	case err != nil:
+		return fail(err)
+	case !fi.Mode().IsRegular():
+		return fail(errors.New("not a regular file (" + fileKind(fi.Mode().Type()) + ")"))
+	case fi.Size() > maxNDJSONBytes:
+		return fail(fmt.Errorf("larger than %s", jsonlimit.Size(maxNDJSONBytes)))
+	}
+	f, err := os.OpenFile(file, fixtureOpenFlags, 0)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return fail(errors.New("not a regular file"))
+	}
+	sc := bufio.NewScanner(io.LimitReader(f, maxNDJSONBytes+1))
+	sc.Buffer(make([]byte, 0, 64<<10), maxFixtureBytes+1)
+	var errs []error
+	line, tasks := 0, 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		where := file + ":" + strconv.Itoa(line)
+		if tasks++; tasks > maxNDJSONTasks {
+			return append(errs, fmt.Errorf("mockserver: fixtures %s: more than %d tasks", file, maxNDJSONTasks))
+		}
+		key, body, err := s.readTask("", "", bytes.Clone(b))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mockserver: fixture %s: %w", where, err))
+			continue
+		}
+		if prev, dup := s.store.loaded[key]; dup {
+			errs = append(errs, fmt.Errorf("mockserver: fixture %s: %s task %s is also in %s", where, key.api, key.id, prev.source))
+			continue
+		}
+		s.store.loaded[key] = storedTask{body: body, source: where}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("line %d is longer than %s, the limit of a task", line+1, jsonlimit.Size(maxFixtureBytes))
+		}
+		errs = append(errs, fmt.Errorf("mockserver: fixtures %s: %w", file, err))
+	}
+	return errs
+}
+
 // maxFixtureBytes limits a fixture file: a task is at most as large
 // whether it is PUT or read from a file.
 const maxFixtureBytes = maxTaskBytes
@@ -321,6 +396,10 @@ const maxFixtureBytes = maxTaskBytes
 func (s *Server) loadFixtures() error {
 	var errs []error
 	for _, dir := range s.fixtureDirs {
+		if isNDJSON(dir) {
+			errs = append(errs, s.loadFixtureNDJSON(dir)...)
+			continue
+		}
 		errs = append(errs, s.loadFixtureDir(dir)...)
 	}
 	s.store.reset()

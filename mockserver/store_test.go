@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskmock/taskmock/fixtures"
 	"github.com/taskmock/taskmock/mockserver"
 	"github.com/taskmock/taskmock/specs"
 )
@@ -349,4 +351,36 @@ func TestAdminStoreBounds(t *testing.T) {
 		_, err = mockserver.New(mockserver.WithStoreLimits(10, 1000))
 		assert.ErrorContains(t, err, "store limits")
 	})
+}
+
+// TestFixturesNDJSON: an NDJSON file of tasks, as taskmock fixtures writes
+// it, is served task by task; a bad line is named by its line number.
+func TestFixturesNDJSON(t *testing.T) {
+	g := fixtures.New(fixtures.WithClock(func() time.Time { return anchor }))
+	var lines []string
+	var ids []string
+	for i := range 3 {
+		task, err := g.Oracle(g.OracleIdentity(i), fixtures.Request{})
+		require.NoError(t, err)
+		b, err := json.Marshal(task)
+		require.NoError(t, err)
+		lines = append(lines, string(b))
+		ids = append(ids, task.ID)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tasks.ndjson")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n\n"), 0o644))
+	s := newServer(t, mockserver.WithFixtures(file))
+	for _, id := range ids {
+		a := get(t, s, oracleURL(id, nil))
+		require.Equal(t, http.StatusOK, a.status)
+		requireValid(t, specs.Oracle, a)
+	}
+
+	bad := filepath.Join(dir, "bad.jsonl")
+	require.NoError(t, os.WriteFile(bad, []byte(lines[0]+"\n{\"id\":\n"), 0o644))
+	_, err := mockserver.New(mockserver.WithFixtures(bad))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), bad+":2:")
+	assert.NotContains(t, err.Error(), bad+":1:")
 }

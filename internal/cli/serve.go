@@ -134,7 +134,7 @@ Flags:
                          sent, and log any violation (there must be none)
 
 Tasks that stay put:
-  --fixtures DIR         serve the task files of DIR (*.json, as written by
+  --fixtures DIR|FILE    serve the task files of DIR (*.json, as written by
                          "taskmock fixtures --out DIR" or recorded from a real
                          server) for their ids: an Oracle task's id, an Esri
                          task's taskOperationId; every file is validated on
@@ -142,7 +142,9 @@ Tasks that stay put:
                          (repeatable). Only regular files inside DIR of at
                          most 1 MiB are read (links followed while they stay
                          inside DIR); any other *.json is skipped with a
-                         warning
+                         warning. FILE.ndjson (or .jsonl) holds one task per
+                         line, as "taskmock fixtures" writes to standard
+                         output (at most 10,000 tasks, 64 MiB)
   --admin                turn on the admin API under /__taskmock/:
                          GET tasks, GET|PUT|DELETE tasks/{esri|oracle}/{id},
                          POST reset (a PUT task is validated first). It
@@ -304,8 +306,10 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	}
 	opts = append(opts, mockserver.WithStoreLimits(*adminMaxTasks, *adminMaxMB<<20))
 	for _, dir := range fixtureDirs {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return e.fail(cmd, ExitUsage, fmt.Errorf("--fixtures %s: not a directory", dir))
+		fi, err := os.Stat(dir)
+		ndjson := strings.HasSuffix(strings.ToLower(dir), ".ndjson") || strings.HasSuffix(strings.ToLower(dir), ".jsonl")
+		if err != nil || (!fi.IsDir() && !(ndjson && fi.Mode().IsRegular())) {
+			return e.fail(cmd, ExitUsage, fmt.Errorf("--fixtures %s: not a directory or an NDJSON file (*.ndjson, *.jsonl)", dir))
 		}
 		opts = append(opts, mockserver.WithFixtures(dir))
 	}
