@@ -462,7 +462,7 @@ func TestServeInvalidFixtures(t *testing.T) {
 	stderr.Reset()
 	err = runServe(context.Background(), []string{"--fixtures", filepath.Join(dir, "missing")}, &stdout, &stderr)
 	assert.Equal(t, ExitUsage, ExitCode(err))
-	assert.Equal(t, "taskmock serve: --fixtures "+filepath.Join(dir, "missing")+": not a directory\n", stderr.String())
+	assert.Equal(t, "taskmock serve: --fixtures "+filepath.Join(dir, "missing")+": not a directory or an NDJSON file (*.ndjson, *.jsonl)\n", stderr.String())
 }
 
 // TestServeChildProcess is not a test of its own: it is the server process
