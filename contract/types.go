@@ -68,6 +68,23 @@ const (
 	RuleOracleBulkErrorMsg   Rule = "oracle-bulk-error-message" // Reassign Tasks: a Failed item says why in errorMessage
 )
 
+// Rules returns every rule the validator applies, in the order of the
+// README's table: the ids users may name (taskmock validate --ignore).
+func Rules() []Rule {
+	return []Rule{
+		RuleStatusUndocumented, RuleContentType, RuleBodyNotJSON, RuleBodyNotEmpty, RuleBodyTooDeep,
+		RuleTaskIdentity, RuleTaskMismatch, RuleJobMismatch, RuleErrorResponse,
+		RuleSchemaType, RuleSchemaRequired, RuleSchemaEnum, RuleSchemaFormat, RuleSchemaRange, RuleSchemaOther,
+		RuleUnknownField,
+		RuleEsriSuccessFalse, RuleEsriNextTask, RuleEsriGroupCount, RuleEsriObjectID,
+		RuleEsriStatusPair, RuleEsriStatusUnknown, RuleEsriStatusDates, RuleEsriPlannedOrder, RuleEsriActualOrder,
+		RuleEsriNegativeHours, RuleEsriGUID,
+		RuleOracleCompletedDates, RuleOracleDateOrder, RuleOracleSubstate, RuleOracleReasonAction,
+		RuleOracleSelfLink, RuleOracleBulkCounts, RuleOracleBulkErrorMsg,
+		RuleUnknownOperation,
+	}
+}
+
 // Violation is one departure from the contract.
 type Violation struct {
 	// API is the registry name of the API ("esri" or "oracle").

@@ -64,6 +64,9 @@ Flags:
                      junit  JUnit XML, one test case per response, for CI
   --strict         undocumented properties are errors, and a warning fails
                    its response (default false)
+  --ignore RULE[,RULE...]
+                   leave out the violations of these rules (repeatable;
+                   the ids of the README's table, such as esri-guid)
   --max-body BYTES the largest body checked: a JSON body, a raw response,
                    a HAR entry's response (default ` + strconv.Itoa(validateDefaultMaxBody) + `, 64 MiB); a
                    larger one is reported as an input that could not be
@@ -126,6 +129,24 @@ func runValidate(e *env, args []string) error {
 	color := fs.String("color", colorAuto, "")
 	progressMode := fs.String("progress", progressAuto, "")
 	maxBody := fs.Int64("max-body", validateDefaultMaxBody, "")
+	ignored := map[contract.Rule]bool{}
+	fs.Func("ignore", "", func(v string) error {
+		for _, name := range strings.Split(v, ",") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				continue
+			}
+			if !slices.Contains(contract.Rules(), contract.Rule(name)) {
+				known := make([]string, 0, len(contract.Rules()))
+				for _, r := range contract.Rules() {
+					known = append(known, string(r))
+				}
+				return fmt.Errorf("unknown rule %q (known: %s)", name, strings.Join(known, ", "))
+			}
+			ignored[contract.Rule(name)] = true
+		}
+		return nil
+	})
 	paths, help, err := e.parse(fs, cmd, validateUsage, args)
 	if err != nil || help {
 		return err
@@ -228,6 +249,9 @@ func runValidate(e *env, args []string) error {
 			ex.Operation = operation
 		}
 		r := Result{Source: it.Source, Report: v.Validate(ex)}
+		if len(ignored) > 0 {
+			r.Report.Violations = slices.DeleteFunc(r.Report.Violations, func(v contract.Violation) bool { return ignored[v.Rule] })
+		}
 		if err := rw.add(r); err != nil {
 			writeErr = err
 			return err

@@ -909,3 +909,18 @@ func TestValidateReadsFixturesOutput(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stdout, "-:1: error /state")
 }
+
+// TestValidateIgnore: --ignore leaves the named rules' violations out of
+// the report and the verdict; an unknown rule is a usage error.
+func TestValidateIgnore(t *testing.T) {
+	body := `{"id":"x","state":"nope"}`
+	r := run(t, body, "validate", "--api", "oracle", "--color", "never", "-")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "schema-enum")
+	r = run(t, body, "validate", "--api", "oracle", "--color", "never", "--ignore", "schema-enum, schema-required", "--ignore", "unknown-property", "-")
+	assert.Equal(t, 0, r.code, r.stdout)
+	assert.NotContains(t, r.stdout, "schema-enum")
+	r = run(t, body, "validate", "--api", "oracle", "--ignore", "nope", "-")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `--ignore: unknown rule "nope" (known: status-undocumented, `)
+}
