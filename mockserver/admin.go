@@ -21,7 +21,7 @@ const (
 	adminTasks  = AdminPrefix + "tasks"
 	adminReset  = AdminPrefix + "reset"
 	// AdminHeader is the header that every admin request but GET and HEAD
-	// must carry, with any value but empty, such as "Taskmock-Admin: 1". A
+	// must carry with the value 1, "Taskmock-Admin: 1"; any other value is refused. A
 	// web page cannot send it without a CORS preflight, which the admin API
 	// refuses.
 	AdminHeader = "Taskmock-Admin"
@@ -76,7 +76,7 @@ const maxTaskBytes = 1 << 20
 //     127.0.0.1 (DNS rebinding) is refused;
 //   - a request that may change the stored tasks, any method but GET and
 //     HEAD (PUT, DELETE, POST reset), carries the header AdminHeader
-//     (Taskmock-Admin: 1, any value but empty), which a page can only send
+//     (Taskmock-Admin: 1, no other value), which a page can only send
 //     after a CORS preflight;
 //   - it is not a CORS preflight: preflights under /__taskmock/ are
 //     refused, and no answer under /__taskmock/ carries
