@@ -64,6 +64,11 @@ Flags:
                      junit  JUnit XML, one test case per response, for CI
   --strict         undocumented properties are errors, and a warning fails
                    its response (default false)
+  --baseline FILE  leave out the violations FILE accepts (by source, rule
+                   and location): only new ones are reported and fail
+  --write-baseline FILE
+                   write the violations of this run to FILE, to accept
+                   them from now on; the run then exits 0
   --ignore RULE[,RULE...]
                    leave out the violations of these rules (repeatable;
                    the ids of the README's table, such as esri-guid)
@@ -147,6 +152,8 @@ func runValidate(e *env, args []string) error {
 		}
 		return nil
 	})
+	baselinePath := fs.String("baseline", "", "")
+	writeBaselinePath := fs.String("write-baseline", "", "")
 	paths, help, err := e.parse(fs, cmd, validateUsage, args)
 	if err != nil || help {
 		return err
@@ -154,6 +161,13 @@ func runValidate(e *env, args []string) error {
 	if *maxBody < 1 {
 		return e.usageFail(cmd, fmt.Errorf("--max-body must be positive, got %d", *maxBody))
 	}
+	var known baseline
+	if *baselinePath != "" {
+		if known, err = readBaseline(*baselinePath); err != nil {
+			return e.usageFail(cmd, fmt.Errorf("--baseline %s: %w", *baselinePath, err))
+		}
+	}
+	var found []baselineEntry // the violations of the run, for --write-baseline
 
 	opts := contract.LoadOptions{MaxBody: *maxBody}
 	if *api != "" {
@@ -249,8 +263,15 @@ func runValidate(e *env, args []string) error {
 			ex.Operation = operation
 		}
 		r := Result{Source: it.Source, Report: v.Validate(ex)}
-		if len(ignored) > 0 {
-			r.Report.Violations = slices.DeleteFunc(r.Report.Violations, func(v contract.Violation) bool { return ignored[v.Rule] })
+		if len(ignored) > 0 || known != nil {
+			r.Report.Violations = slices.DeleteFunc(r.Report.Violations, func(v contract.Violation) bool {
+				return ignored[v.Rule] || known.accepted(it.Source, v)
+			})
+		}
+		if *writeBaselinePath != "" {
+			for _, v := range r.Report.Violations {
+				found = append(found, baselineEntry{Source: it.Source, Rule: v.Rule, Location: v.Location})
+			}
 		}
 		if err := rw.add(r); err != nil {
 			writeErr = err
@@ -349,6 +370,16 @@ func runValidate(e *env, args []string) error {
 	}
 
 	sum := rw.summary()
+	if *writeBaselinePath != "" && !unreadable {
+		// The violations found are accepted from now on: the run passes.
+		if err := writeBaseline(*writeBaselinePath, found); err != nil {
+			return e.fail(cmd, ExitUsage, fmt.Errorf("--write-baseline %s: %w", *writeBaselinePath, err))
+		}
+		fmt.Fprintf(e.stderr, "%s: %s accepted in %s\n", cmd, plural(len(slices.Compact(found)), "violation"), *writeBaselinePath)
+		if sum.Checked > 0 {
+			return nil
+		}
+	}
 	switch {
 	case unreadable:
 		// Each unreadable input has had its line.

@@ -924,3 +924,36 @@ func TestValidateIgnore(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `--ignore: unknown rule "nope" (known: status-undocumented, `)
 }
+
+// TestValidateBaseline: --write-baseline accepts the violations of a run
+// (it exits 0); with --baseline they are left out and only new ones fail;
+// a baseline that is not one is a usage error.
+func TestValidateBaseline(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.WriteFile("two.ndjson", []byte("{\"id\":\"x\",\"state\":\"nope\"}\n{\"id\":\"y\",\"priority\":\"high\"}\n"), 0o644))
+	r := run(t, "", "validate", "--api", "oracle", "--color", "never", "--write-baseline", "base.json", "two.ndjson")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "2 violations accepted in base.json")
+	b, err := os.ReadFile("base.json")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"version":1,"violations":[
+		{"source":"two.ndjson:1","rule":"schema-enum","location":"/state"},
+		{"source":"two.ndjson:2","rule":"schema-type","location":"/priority"}]}`, string(b))
+
+	r = run(t, "", "validate", "--api", "oracle", "--color", "never", "--baseline", "base.json", "two.ndjson")
+	assert.Equal(t, 0, r.code, r.stdout)
+	assert.Equal(t, "checked 2 responses: 2 passed, 0 failed (0 errors, 0 warnings)\n", r.stdout)
+
+	require.NoError(t, os.WriteFile("two.ndjson", []byte("{\"id\":\"x\",\"state\":\"nope\",\"title\":7}\n{\"id\":\"y\",\"priority\":\"high\"}\n"), 0o644))
+	r = run(t, "", "validate", "--api", "oracle", "--color", "never", "--baseline", "base.json", "two.ndjson")
+	assert.Equal(t, 1, r.code)
+	assert.True(t, strings.HasPrefix(r.stdout, "two.ndjson:1: error /title schema-type: expected string, found number 7\n"), r.stdout)
+
+	for name, content := range map[string]string{"not JSON": "{", "another file": `{"a":1}`, "version": `{"version":2,"violations":[]}`} {
+		require.NoError(t, os.WriteFile("bad.json", []byte(content), 0o644))
+		r = run(t, "", "validate", "--api", "oracle", "--baseline", "bad.json", "two.ndjson")
+		assert.Equal(t, 2, r.code, name)
+		assert.Contains(t, r.stderr, "--baseline bad.json: ", name)
+	}
+}

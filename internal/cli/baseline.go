@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/internal/jsonlimit"
+)
+
+// A baseline is the violations a team has accepted: validate --baseline
+// FILE leaves them out, so that only new ones fail (the linter
+// convention); --write-baseline FILE records those of a run. A violation
+// is known by its source, rule and location, not by its message, which
+// quotes values that change.
+
+// baselineVersion is the version of the baseline file's layout.
+const baselineVersion = 1
+
+// maxBaselineBytes bounds a baseline file.
+const maxBaselineBytes = 16 << 20
+
+// baselineEntry is one accepted violation.
+type baselineEntry struct {
+	Source   string        `json:"source"`
+	Rule     contract.Rule `json:"rule"`
+	Location string        `json:"location"`
+}
+
+// baselineFile is the file's JSON.
+type baselineFile struct {
+	Version    int             `json:"version"`
+	Violations []baselineEntry `json:"violations"`
+}
+
+// baseline is the set of accepted violations.
+type baseline map[baselineEntry]bool
+
+// readBaseline reads a baseline file; the error says what is wrong with it
+// in one line.
+func readBaseline(path string) (baseline, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxBaselineBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxBaselineBytes {
+		return nil, fmt.Errorf("larger than %s", jsonlimit.Size(maxBaselineBytes))
+	}
+	if err := jsonlimit.Check(b, jsonlimit.Limits{MaxDepth: 8}); err != nil {
+		return nil, err
+	}
+	var bf baselineFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&bf); err != nil {
+		return nil, fmt.Errorf("not a baseline written by --write-baseline: %s", oneLine(err.Error()))
+	}
+	if bf.Version != baselineVersion {
+		return nil, fmt.Errorf("baseline version %d, expected %d", bf.Version, baselineVersion)
+	}
+	set := baseline{}
+	for i, v := range bf.Violations {
+		if v.Source == "" || v.Rule == "" {
+			return nil, fmt.Errorf("violation %d: expected a source and a rule", i+1)
+		}
+		set[v] = true
+	}
+	return set, nil
+}
+
+// accepted reports whether the baseline holds v of source.
+func (b baseline) accepted(source string, v contract.Violation) bool {
+	return b[baselineEntry{Source: source, Rule: v.Rule, Location: v.Location}]
+}
+
+// writeBaseline writes the violations of results to path, sorted, through a
+// temporary file renamed into place, so that a crash never leaves half a
+// baseline.
+func writeBaseline(path string, results []baselineEntry) error {
+	slices.SortFunc(results, func(a, b baselineEntry) int {
+		return strings.Compare(a.Source+"\x00"+string(a.Rule)+"\x00"+a.Location, b.Source+"\x00"+string(b.Rule)+"\x00"+b.Location)
+	})
+	results = slices.Compact(results)
+	b, err := json.MarshalIndent(baselineFile{Version: baselineVersion, Violations: append([]baselineEntry{}, results...)}, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	tmp, err := os.CreateTemp(dirOf(path), ".taskmock-baseline-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(b)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		_ = os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// dirOf is the directory of path, "." for a bare name.
+func dirOf(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}
