@@ -35,6 +35,13 @@ type Result struct {
 	// report leaves it to the line on standard error; the JSON report gives
 	// it a "notice", the JUnit report a <skipped> test case.
 	Notice string
+	// File and Lines place the violations in the input as written, for the
+	// github format: the file the response was read from ("" when it has
+	// none, such as standard input) and, for each violation, the 1-based
+	// line of its value in File (0 when unknown, such as inside a HAR
+	// entry's recorded body).
+	File  string
+	Lines []int
 }
 
 // Format is a report format of "taskmock validate --format".
@@ -42,13 +49,17 @@ type Format string
 
 // The report formats.
 const (
-	FormatText  Format = "text"
-	FormatJSON  Format = "json"
-	FormatJUnit Format = "junit"
+	FormatText     Format = "text"
+	FormatJSON     Format = "json"
+	FormatJUnit    Format = "junit"
+	FormatGitHub   Format = "github"
+	FormatMarkdown Format = "markdown"
 )
 
 // Formats lists the report formats in the order the help text gives them.
-func Formats() []Format { return []Format{FormatText, FormatJSON, FormatJUnit} }
+func Formats() []Format {
+	return []Format{FormatText, FormatJSON, FormatJUnit, FormatGitHub, FormatMarkdown}
+}
 
 // ReportOptions are the settings of one rendering. The zero value renders
 // without colour and counts only errors against a response.

@@ -29,13 +29,13 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func sampleResults() []cli.Result {
 	return []cli.Result{
 		{Source: "tasks/ok.json", Report: contract.Report{API: specs.Esri}},
-		{Source: "tasks/t1.json", Report: contract.Report{API: specs.Esri, Status: 200, Violations: []contract.Violation{
+		{Source: "tasks/t1.json", File: "tasks/t1.json", Lines: []int{4, 9}, Report: contract.Report{API: specs.Esri, Status: 200, Violations: []contract.Violation{
 			{API: specs.Esri, Severity: contract.SeverityError, Rule: contract.RuleEsriStatusPair, Location: "/task/statusCode",
 				Message: `statusCode 3 does not match status "new" (expected 0)`},
 			{API: specs.Esri, Severity: contract.SeverityWarning, Rule: contract.RuleUnknownField, Location: "/task/colour",
 				Message: "property colour is not in the documentation"},
 		}}},
-		{Source: "traffic.har#3", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+		{Source: "traffic.har#3", File: "traffic.har", Lines: []int{0}, Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
 			{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state",
 				Message: `value "<done> & \"closed\"" is not one of ASSIGNED, COMPLETED, ...`},
 		}}},
@@ -44,6 +44,7 @@ func sampleResults() []cli.Result {
 				Message: "self link does not end with the task id"},
 		}}},
 		{Source: "broken/t0.json", Error: "truncated JSON (unexpected end of input at byte 10) <&>"},
+		{Source: "rec.har#9", Notice: "warning: incomplete last entry set aside: the recording ends in an interrupted write"},
 	}
 }
 
@@ -59,6 +60,8 @@ func TestRenderGolden(t *testing.T) {
 		{"report.json", cli.FormatJSON, cli.ReportOptions{}},
 		{"report.xml", cli.FormatJUnit, cli.ReportOptions{}},
 		{"report.strict.xml", cli.FormatJUnit, cli.ReportOptions{Strict: true}},
+		{"report.github.txt", cli.FormatGitHub, cli.ReportOptions{}},
+		{"report.md", cli.FormatMarkdown, cli.ReportOptions{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -206,14 +209,15 @@ func TestRenderJUnitStructure(t *testing.T) {
 	}
 	require.NoError(t, xml.Unmarshal(out, &doc))
 	assert.Equal(t, "taskmock", doc.Name)
-	assert.Equal(t, 5, doc.Tests)
+	assert.Equal(t, 6, doc.Tests)
 	assert.Equal(t, 2, doc.Failures)
 	assert.Equal(t, 1, doc.Errors)
-	require.Len(t, doc.Suites, 3)
+	require.Len(t, doc.Suites, 4)
 	assert.Equal(t, "taskmock.esri", doc.Suites[0].Name)
-	assert.Equal(t, "taskmock.oracle", doc.Suites[1].Name)
-	assert.Equal(t, "taskmock.unreadable", doc.Suites[2].Name)
-	unreadable := doc.Suites[2].Cases[0]
+	assert.Equal(t, "taskmock.notices", doc.Suites[1].Name)
+	assert.Equal(t, "taskmock.oracle", doc.Suites[2].Name)
+	assert.Equal(t, "taskmock.unreadable", doc.Suites[3].Name)
+	unreadable := doc.Suites[3].Cases[0]
 	assert.Nil(t, unreadable.Failure)
 	require.NotNil(t, unreadable.Error)
 	assert.Equal(t, "unreadable", unreadable.Error.Type)
@@ -227,7 +231,7 @@ func TestRenderJUnitStructure(t *testing.T) {
 	assert.Equal(t, "contract", t1.Failure.Type)
 	assert.Contains(t, t1.Failure.Text, "tasks/t1.json: error /task/statusCode esri-status-pair: ")
 
-	warn := doc.Suites[1].Cases[1]
+	warn := doc.Suites[2].Cases[1]
 	assert.Nil(t, warn.Failure)
 	assert.Equal(t, "oracle/warn.json: warning /links/0/href oracle-self-link: self link does not end with the task id\n", warn.SystemOut)
 }
@@ -237,8 +241,8 @@ func TestRenderJSONStructure(t *testing.T) {
 	require.NoError(t, err)
 	var rep jsonReport
 	decodeStrict(t, out, &rep)
-	assert.Equal(t, jsonSummary{Checked: 4, Passed: 2, Errors: 2, Warnings: 2, Unreadable: 1}, rep.Summary)
-	require.Len(t, rep.Results, 5)
+	assert.Equal(t, jsonSummary{Checked: 4, Passed: 2, Errors: 2, Warnings: 2, Unreadable: 1, Notices: 1}, rep.Summary)
+	require.Len(t, rep.Results, 6)
 	assert.Equal(t, jsonResult{Source: "broken/t0.json", Violations: []jsonViolation{},
 		Error: "truncated JSON (unexpected end of input at byte 10) <&>"}, rep.Results[4])
 	assert.Equal(t, "tasks/ok.json", rep.Results[0].Source)
@@ -264,6 +268,7 @@ type (
 		Warnings    int `json:"warnings"`
 		Unreadable  int `json:"unreadable"`
 		NotRecorded int `json:"notRecorded"`
+		Notices     int `json:"notices"`
 	}
 	jsonResult struct {
 		Source     string          `json:"source"`
@@ -272,6 +277,7 @@ type (
 		Status     int             `json:"status"`
 		Violations []jsonViolation `json:"violations"`
 		Error      string          `json:"error"`
+		Notice     string          `json:"notice"`
 	}
 	jsonViolation struct {
 		Severity string `json:"severity"`

@@ -94,6 +94,26 @@ func (rw *reportWriter) add(r Result) error {
 			return nil
 		}
 		return rw.write(rw.buf.Bytes())
+	case FormatGitHub:
+		writeGitHub(&rw.buf, r)
+		if rw.buf.Len() == 0 {
+			return nil
+		}
+		return rw.write(rw.buf.Bytes())
+	case FormatMarkdown:
+		if len(r.Report.Violations) == 0 && r.Error == "" && r.Notice == "" {
+			return nil
+		}
+		if rw.results == nil {
+			s, err := rw.spool()
+			if err != nil {
+				return err
+			}
+			rw.results = s
+		}
+		writeMarkdownRows(&rw.buf, r)
+		_, err := rw.results.Write(rw.buf.Bytes())
+		return err
 	case FormatJSON:
 		if rw.results == nil {
 			s, err := rw.spool()
@@ -170,6 +190,20 @@ func (rw *reportWriter) close() error {
 		rw.buf.WriteString(line)
 		rw.buf.WriteByte('\n')
 		return rw.write(rw.buf.Bytes())
+	case FormatGitHub:
+		s := rw.sum
+		fmt.Fprintf(&rw.buf, "taskmock validate: checked %s: %d passed, %d failed (%s, %s)\n",
+			plural(s.Checked, "response"), s.Passed, s.Failed(), plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+		return rw.write(rw.buf.Bytes())
+	case FormatMarkdown:
+		writeMarkdownHead(&rw.buf, rw.sum, rw.results != nil)
+		if err := rw.write(rw.buf.Bytes()); err != nil {
+			return err
+		}
+		if rw.results != nil {
+			return rw.copy(rw.results)
+		}
+		return nil
 	case FormatJSON:
 		rw.buf.WriteString("{\n  \"summary\": ")
 		enc := json.NewEncoder(&rw.buf)

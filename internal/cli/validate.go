@@ -62,6 +62,11 @@ Flags:
                      text   one line per violation and a summary line
                      json   {"summary": {...}, "results": [...]}, every response
                      junit  JUnit XML, one test case per response, for CI
+                     github    GitHub Actions annotations (::error file=,line=,
+                               title=RULE::...), one per violation, the line
+                               of the value in the input as written
+                     markdown  a summary table and the violations, for
+                               $GITHUB_STEP_SUMMARY or a pull-request comment
   --strict         undocumented properties are errors, and a warning fails
                    its response (default false)
   --baseline FILE  leave out the violations FILE accepts (by source, rule
@@ -267,6 +272,9 @@ func runValidate(e *env, args []string) error {
 			r.Report.Violations = slices.DeleteFunc(r.Report.Violations, func(v contract.Violation) bool {
 				return ignored[v.Rule] || known.accepted(it.Source, v)
 			})
+		}
+		if Format(*format) == FormatGitHub {
+			r.File, r.Lines = placeViolations(it.Source, ex.Body, r.Report.Violations)
 		}
 		if *writeBaselinePath != "" {
 			for _, v := range r.Report.Violations {

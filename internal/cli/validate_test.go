@@ -419,6 +419,9 @@ func TestValidateReportsUnchanged(t *testing.T) {
 	badPair := variant(t, esriExample, "bad-pair.json", `"statusCode": 0,`, `"statusCode": 3,`)
 	inputs := []string{esriExample, lowerState, badPair, oracleExample, lowerState}
 	for _, format := range cli.Formats() {
+		if format == cli.FormatGitHub {
+			continue // its annotations place violations in the input: TestValidateGitHubLines
+		}
 		t.Run(string(format), func(t *testing.T) {
 			var results []cli.Result
 			for _, in := range inputs {
@@ -956,4 +959,21 @@ func TestValidateBaseline(t *testing.T) {
 		assert.Equal(t, 2, r.code, name)
 		assert.Contains(t, r.stderr, "--baseline bad.json: ", name)
 	}
+}
+
+// TestValidateGitHubLines: the github format annotates each violation with
+// the file and the line of its value as written: a JSON file's own line,
+// an NDJSON line's number.
+func TestValidateGitHubLines(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.WriteFile("one.json", []byte("{\n  \"id\": \"x\",\n  \"state\": \"nope\",\n  \"priority\": \"high\"\n}\n"), 0o644))
+	require.NoError(t, os.WriteFile("two.ndjson", []byte("{\"id\":\"y\"}\n{\"id\":\"z\",\"title\":7}\n"), 0o644))
+	r := run(t, "", "validate", "--api", "oracle", "--format", "github", "one.json", "two.ndjson")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "::error file=one.json,line=3,title=schema-enum::one.json /state: ")
+	assert.Contains(t, r.stdout, "::error file=one.json,line=4,title=schema-type::one.json /priority: ")
+	assert.Contains(t, r.stdout, "::error file=two.ndjson,line=2,title=schema-type::two.ndjson:2 /title: ")
+	r = run(t, `{"id":"x","state":"nope"}`, "validate", "--api", "oracle", "--format", "github", "-")
+	assert.Contains(t, r.stdout, "::error title=schema-enum::- /state: ", "standard input has no file")
 }

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/taskmock/taskmock/contract"
+)
+
+// The formats for CI: github (GitHub Actions workflow commands, one
+// annotation per violation) and markdown (a summary table and the
+// violations, for $GITHUB_STEP_SUMMARY or a pull-request comment).
+
+// writeGitHub writes r's annotations: "::error file=F,line=L,title=RULE::
+// SOURCE LOCATION: MESSAGE" for each violation (::warning for a warning),
+// an ::error for an input that could not be read, a ::notice for what was
+// set aside.
+func writeGitHub(b *bytes.Buffer, r Result) {
+	props := func(title string, line int) string {
+		var p []string
+		if r.File != "" {
+			p = append(p, "file="+ghProperty(r.File))
+			if line > 0 {
+				p = append(p, "line="+strconv.Itoa(line))
+			}
+		}
+		p = append(p, "title="+ghProperty(title))
+		return strings.Join(p, ",")
+	}
+	switch {
+	case r.Notice != "":
+		fmt.Fprintf(b, "::notice %s::%s\n", props("taskmock: set aside", 0), ghData(r.Source+": "+oneLine(r.Notice)))
+		return
+	case r.Error != "":
+		fmt.Fprintf(b, "::error %s::%s\n", props("taskmock: unreadable", 0), ghData(r.Source+": "+oneLine(r.Error)))
+		return
+	}
+	for i, v := range r.Report.Violations {
+		level := "error"
+		if v.Severity == contract.SeverityWarning {
+			level = "warning"
+		}
+		line := 0
+		if i < len(r.Lines) {
+			line = r.Lines[i]
+		}
+		fmt.Fprintf(b, "::%s %s::%s\n", level, props(string(v.Rule), line), ghData(resultSource(r)+" "+v.Location+": "+oneLine(v.Message)))
+	}
+}
+
+// placeViolations returns the file a response was read from and the line
+// of each violation's value in it: a JSON file's own lines, an NDJSON
+// line's number (SOURCE:LINE); inside a HAR entry or an array element
+// (SOURCE#N) the line is unknown (0). Standard input has no file.
+func placeViolations(source string, body []byte, vs []contract.Violation) (string, []int) {
+	file, base := source, 0
+	if i := strings.LastIndexAny(source, ":#"); i > 0 {
+		if n, err := strconv.Atoi(source[i+1:]); err == nil && n > 0 {
+			file = source[:i]
+			if source[i] == ':' {
+				base = n
+			} else {
+				base = -1
+			}
+		}
+	}
+	if file == "-" {
+		file = ""
+	}
+	lines := make([]int, len(vs))
+	for i, v := range vs {
+		switch {
+		case base > 0:
+			lines[i] = base
+		case base == 0:
+			if l, ok := contract.LineOf(body, v.Location); ok {
+				lines[i] = l
+			}
+		}
+	}
+	return file, lines
+}
+
+// ghData escapes a workflow command's message.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// ghProperty escapes a workflow command's property value.
+func ghProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// writeMarkdownHead writes the title and the summary table, and the head of
+// the violations table when there are rows to follow.
+func writeMarkdownHead(b *bytes.Buffer, s Summary, rows bool) {
+	b.WriteString("## taskmock validate\n\n")
+	b.WriteString("| checked | passed | failed | errors | warnings | unreadable |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(b, "| %d | %d | %d | %d | %d | %d |\n", s.Checked, s.Passed, s.Failed(), s.Errors, s.Warnings, s.Unreadable)
+	if !rows {
+		b.WriteString("\nNo violation.\n")
+		return
+	}
+	b.WriteString("\n### Violations\n\n| source | severity | rule | location | message |\n| --- | --- | --- | --- | --- |\n")
+}
+
+// writeMarkdownRows writes r's rows of the violations table.
+func writeMarkdownRows(b *bytes.Buffer, r Result) {
+	row := func(severity, rule, location, msg string) {
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdCode(resultSource(r)), severity, mdCode(rule), mdCode(location), mdCell(msg))
+	}
+	switch {
+	case r.Notice != "":
+		row("notice", "", "", r.Notice)
+		return
+	case r.Error != "":
+		row("unreadable", "", "", r.Error)
+		return
+	}
+	for _, v := range r.Report.Violations {
+		row(string(v.Severity), string(v.Rule), v.Location, v.Message)
+	}
+}
+
+// mdCell makes s one table cell: one line, pipes and HTML escaped.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(oneLine(s))
+}
+
+// mdCode puts s in a code span that no backtick in it can close; "" stays
+// empty.
+func mdCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(oneLine(s), "|", `\|`)
+	if !strings.Contains(s, "`") {
+		return "`" + s + "`"
+	}
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	return fence + " " + s + " " + fence
+}
