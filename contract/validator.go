@@ -42,6 +42,10 @@ type Option func(*Validator)
 // of warnings.
 func Strict(on bool) Option { return func(v *Validator) { v.strict = on } }
 
+// Strict reports whether the Validator was made with Strict(true): then a
+// warning, too, fails a response (Report.Passed(true)).
+func (v *Validator) Strict() bool { return v.strict }
+
 // New compiles the embedded documents of every API and returns a Validator.
 // An error means an embedded document is broken: a bug in taskmock.
 func New(opts ...Option) (*Validator, error) {
