@@ -42,6 +42,10 @@ type Result struct {
 	// entry's recorded body).
 	File  string
 	Lines []int
+	// Request, when the input recorded it (a HAR entry), is "METHOD URL",
+	// the URL's credentials redacted: the JUnit report names the test
+	// case after it.
+	Request string
 }
 
 // Format is a report format of "taskmock validate --format".
@@ -304,7 +308,7 @@ func junitSuiteOf(r Result) specs.Name {
 // newJUnitCase is the test case of r; failed says whether it fails (an
 // input that could not be read does not fail: it is an <error>).
 func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
-	tc = junitCase{ClassName: junitSuiteName(junitSuiteOf(r)), Name: xmlText(resultSource(r))}
+	tc = junitCase{ClassName: junitSuiteName(junitSuiteOf(r)), Name: xmlText(junitName(r))}
 	if r.Notice != "" {
 		tc.Skipped = &junitSkipped{Message: xmlText(oneLine(r.Notice))}
 		return tc, false
@@ -330,6 +334,21 @@ func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
 		tc.SystemOut = &junitText{Text: xmlText(lines.String())}
 	}
 	return tc, false
+}
+
+// junitName is the name of r's test case: what was checked, "METHOD URL"
+// for a recorded request, else the source ("stdin" for standard input).
+func junitName(r Result) string {
+	switch {
+	case r.Request != "":
+		if op := r.Report.Operation; op != "" && op != specs.OpGetTask {
+			return r.Request + " (" + op + ")"
+		}
+		return r.Request
+	case r.Source == "-" || strings.HasPrefix(r.Source, "-:") || strings.HasPrefix(r.Source, "-#"):
+		return "stdin" + strings.TrimPrefix(resultSource(r), "-")
+	}
+	return resultSource(r)
 }
 
 // RenderJUnit renders a JUnit XML document: <testsuites name="taskmock">

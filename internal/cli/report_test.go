@@ -35,7 +35,7 @@ func sampleResults() []cli.Result {
 			{API: specs.Esri, Severity: contract.SeverityWarning, Rule: contract.RuleUnknownField, Location: "/task/colour",
 				Message: "property colour is not in the documentation"},
 		}}},
-		{Source: "traffic.har#3", File: "traffic.har", Lines: []int{0}, Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+		{Source: "traffic.har#3", File: "traffic.har", Lines: []int{0}, Request: "GET https://opa.example.com/process/api/v1/tasks/7?token=REDACTED", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
 			{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state",
 				Message: `value "<done> & \"closed\"" is not one of ASSIGNED, COMPLETED, ...`},
 		}}},

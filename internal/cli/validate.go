@@ -273,6 +273,9 @@ func runValidate(e *env, args []string) error {
 				return ignored[v.Rule] || known.accepted(it.Source, v)
 			})
 		}
+		if rq := ex.Request; rq != nil && rq.Method != "" && rq.URL != "" {
+			r.Request = rq.Method + " " + secrets.Collect(rq.URL, rq.Header, rq.Form).RedactURL(rq.URL)
+		}
 		if Format(*format) == FormatGitHub {
 			r.File, r.Lines = placeViolations(it.Source, ex.Body, r.Report.Violations)
 		}

@@ -977,3 +977,23 @@ func TestValidateGitHubLines(t *testing.T) {
 	r = run(t, `{"id":"x","state":"nope"}`, "validate", "--api", "oracle", "--format", "github", "-")
 	assert.Contains(t, r.stdout, "::error title=schema-enum::- /state: ", "standard input has no file")
 }
+
+// TestValidateJUnitNames: a JUnit test case is named after what was
+// checked: the recorded request of a HAR entry (credentials redacted),
+// the file, or stdin.
+func TestValidateJUnitNames(t *testing.T) {
+	ndjson := run(t, "", "fixtures", "--api", "oracle", "--count", "2")
+	r := run(t, ndjson.stdout, "validate", "--format", "junit", "-")
+	assert.Contains(t, r.stdout, `name="stdin:1"`)
+	assert.Contains(t, r.stdout, `name="stdin:2"`)
+	r = run(t, ndjson.stdout, "validate", "--format", "junit", "--name", "tasks.ndjson", "-")
+	assert.Contains(t, r.stdout, `name="tasks.ndjson:1"`)
+
+	dir := t.TempDir()
+	entry := harEntry(t, readFile(t, oracleExample))
+	har := `{"log":{"version":"1.2","creator":{"name":"t","version":"1"},"entries":[` + entry + `]}}`
+	path := filepath.Join(dir, "traffic.har")
+	require.NoError(t, os.WriteFile(path, []byte(har), 0o644))
+	r = run(t, "", "validate", "--format", "junit", path)
+	assert.Regexp(t, `name="GET https?://[^"]+/process/api/v1/tasks/[^"]+"`, r.stdout)
+}
