@@ -25,7 +25,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // sampleResults covers what the reports must show: a response that passes,
 // one with an error and a warning, a message with XML's special
 // characters, a passing response with a warning, both APIs, an unknown
-// status, and an input that could not be read.
+// status, an input that could not be read, and the torn end of a recording
+// set aside as a notice.
 func sampleResults() []cli.Result {
 	return []cli.Result{
 		{Source: "tasks/ok.json", Report: contract.Report{API: specs.Esri}},
@@ -203,6 +204,9 @@ func TestRenderJUnitStructure(t *testing.T) {
 					Type    string `xml:"type,attr"`
 					Text    string `xml:",chardata"`
 				} `xml:"error"`
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 		Errors int `xml:"errors,attr"`
@@ -217,6 +221,12 @@ func TestRenderJUnitStructure(t *testing.T) {
 	assert.Equal(t, "taskmock.notices", doc.Suites[1].Name)
 	assert.Equal(t, "taskmock.oracle", doc.Suites[2].Name)
 	assert.Equal(t, "taskmock.unreadable", doc.Suites[3].Name)
+	torn := doc.Suites[1].Cases[0]
+	assert.Equal(t, "rec.har#9", torn.Name)
+	assert.Nil(t, torn.Failure)
+	assert.Nil(t, torn.Error)
+	require.NotNil(t, torn.Skipped, "the torn end of a recording is a skipped test case")
+	assert.Equal(t, "warning: incomplete last entry set aside: the recording ends in an interrupted write", torn.Skipped.Message)
 	unreadable := doc.Suites[3].Cases[0]
 	assert.Nil(t, unreadable.Failure)
 	require.NotNil(t, unreadable.Error)
@@ -243,6 +253,8 @@ func TestRenderJSONStructure(t *testing.T) {
 	decodeStrict(t, out, &rep)
 	assert.Equal(t, jsonSummary{Checked: 4, Passed: 2, Errors: 2, Warnings: 2, Unreadable: 1, Notices: 1}, rep.Summary)
 	require.Len(t, rep.Results, 6)
+	assert.Equal(t, jsonResult{Source: "rec.har#9", Violations: []jsonViolation{},
+		Notice: "warning: incomplete last entry set aside: the recording ends in an interrupted write"}, rep.Results[5])
 	assert.Equal(t, jsonResult{Source: "broken/t0.json", Violations: []jsonViolation{},
 		Error: "truncated JSON (unexpected end of input at byte 10) <&>"}, rep.Results[4])
 	assert.Equal(t, "tasks/ok.json", rep.Results[0].Source)
