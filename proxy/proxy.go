@@ -96,32 +96,13 @@ func WithMaxBody(n int64) Option { return func(p *Proxy) { p.maxBody = n } }
 // Basic authentication would put one password on every client's request.
 var errUserInfo = errors.New("proxy: the target must not hold a user name or password (user:password@host): they are not sent to the server; let the client send its own credentials (an Authorization header, a token), which the proxy passes on")
 
-// hideUserInfo hides what may be the user-info of a URL that does not
-// parse: anything between "//" and the last "@" before the path.
-func hideUserInfo(target string) string {
-	_, rest, ok := strings.Cut(target, "//")
-	if !ok {
-		rest = target
-	}
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		return target
-	}
-	start := len(target) - len(rest)
-	return target[:start] + "REDACTED" + target[start+at:]
-}
-
 // New returns a Proxy that forwards every request to target, an http or
 // https URL whose path prefixes the requests' paths; a target with
 // user-info (user:password@) is refused.
 func New(target string, opts ...Option) (*Proxy, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("proxy: the target must be an http or https URL, got %q", hideUserInfo(target))
+		return nil, fmt.Errorf("proxy: the target must be an http or https URL, got %q", secrets.RedactRawURL(target))
 	}
 	if u.User != nil {
 		return nil, errUserInfo

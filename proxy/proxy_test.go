@@ -576,10 +576,18 @@ func TestNewRefusesUserInfo(t *testing.T) {
 // TestNewHidesUserInfo: a target that does not parse is quoted without
 // what may be its password.
 func TestNewHidesUserInfo(t *testing.T) {
-	for _, target := range []string{"http://user:s3cretpass@exa mple.com/", "ht!tp://user:s3cretpass@example.com/%zz", "user:s3cretpass@host:99999999", "http://a:s3cretpass@b@c/%zz"} {
+	for _, target := range []string{"http://user:s3cretpass@exa mple.com/", "ht!tp://user:s3cretpass@example.com/%zz", "user:s3cretpass@host:99999999", "http://a:s3cretpass@b@c/%zz",
+		"http://user:s3cret/pass@exa mple.com/", "http://user:s3cret?pass@exa mple.com/", "http://user:s3cret#pass@exa mple.com/", "http://user:s3cret pass@host/",
+		"ftp://user:s3cretpass@host/", "http://user:s3cretpass@[::1/"} {
 		_, err := proxy.New(target)
 		require.Error(t, err, target)
 		assert.NotContains(t, err.Error(), "s3cretpass", target)
+		assert.NotContains(t, err.Error(), "s3cret", target)
 		assert.Contains(t, err.Error(), "REDACTED", target)
 	}
+	// A credential parameter of a target that does not parse.
+	_, err := proxy.New("http://exa mple.com/arcgis?token=s3cretpass")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "s3cretpass")
+	assert.Contains(t, err.Error(), "exa mple.com/arcgis?token=REDACTED", "the rest is quoted")
 }

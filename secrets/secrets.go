@@ -466,6 +466,26 @@ func (s *Set) RedactURL(raw string) string {
 	return s.Redact(u.String())
 }
 
+// RedactRawURL returns raw, a URL given by a user that may not parse, fit
+// to be quoted in a message: the values of its credential parameters and
+// its user-info are replaced by Redacted. As a password may hold any
+// character (a /, ?, # or space that Go cannot parse), everything from
+// after "//" (or from the start, without "//") to the last @ counts as
+// user-info.
+func RedactRawURL(raw string) string {
+	s := New()
+	s.AddURL(raw)
+	out := s.RedactURL(raw)
+	start := 0
+	if i := strings.Index(out, "//"); i >= 0 {
+		start = i + 2
+	}
+	if at := strings.LastIndexByte(out[start:], '@'); at >= 0 && out[start:start+at] != Redacted {
+		out = out[:start] + Redacted + out[start+at:]
+	}
+	return out
+}
+
 // RedactQuery returns a raw query or form body with the values of its
 // credential parameters replaced by Redacted, in the order given, and any
 // secret of the Set hidden.

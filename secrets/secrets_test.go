@@ -282,3 +282,19 @@ func TestRedactURLThatGoCannotParse(t *testing.T) {
 	assert.Equal(t, "ftp://REDACTED@host/x", s.RedactURL("ftp://alice:pa55/w+rd-0xC0DE@host/x"))
 	assert.Equal(t, "see REDACTED", s.Redact("see pa55/w+rd-0xC0DE"))
 }
+
+// TestRedactRawURL: a URL quoted in a message keeps no password, whatever
+// its characters, nor a credential parameter, parsed by Go or not.
+func TestRedactRawURL(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"http://u:pw@host/p", "http://REDACTED@host/p"},
+		{"http://u:p/w@exa mple.com/", "http://REDACTED@exa mple.com/"},
+		{"http://u:p?w#x@exa mple.com/", "http://REDACTED@exa mple.com/"},
+		{"u:pw@host:99999999", "REDACTED@host:99999999"},
+		{"http://exa mple.com/a?token=tok1&f=json", "http://exa mple.com/a?token=REDACTED&f=json"},
+		{"http://host/a?f=json", "http://host/a?f=json"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, secrets.RedactRawURL(tt.raw), tt.raw)
+	}
+}

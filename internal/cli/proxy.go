@@ -250,5 +250,9 @@ func shownTarget(s string) string {
 		return "(unparsable URL)"
 	}
 	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	if u.Opaque != "" {
+		// "alice:password@host" reads as a scheme and an opaque part.
+		return secrets.RedactRawURL(u.String())
+	}
 	return u.String()
 }

@@ -135,6 +135,8 @@ func TestProxyUsage(t *testing.T) {
 	}{
 		{"no target", nil, "--target is required"},
 		{"bad target", []string{"--target", "ftp://user:pw@host"}, `--target must be an http or https URL, got "ftp://host"`},
+		{"no scheme", []string{"--target", "alice:s3cret@opa.example.com"}, `--target must be an http or https URL, got "REDACTED@opa.example.com"`},
+		{"no slashes", []string{"--target", "http:alice:s3cret@opa.example.com"}, `--target must be an http or https URL, got "REDACTED@opa.example.com"`},
 		{"bad mode", []string{"--target", "http://x", "--mode", "block"}, "--mode must be report or enforce"},
 		{"user info", []string{"--target", "http://alice:s3cret@opa.example.com"}, `--target must not hold a user name or password, got "http://opa.example.com"`},
 		{"anonymize alone", []string{"--target", "http://x", "--anonymize"}, "--anonymize needs --record DIR"},
