@@ -497,3 +497,138 @@ func TestRecorderRequestBodies(t *testing.T) {
 		assert.Regexp(t, `user\d+`, text)
 	}
 }
+
+// TestRecorderMutatingOperations: the POST exchanges of every documented
+// mutating operation (an ArcGIS updateTask form, an Oracle reassignment and
+// bulk reassignment) are in the HAR with their request body; the token of
+// the form is redacted; anonymized, a person of a request body gets the
+// fake the answers gave it, and the same fake in every later body, groups
+// are kept.
+func TestRecorderMutatingOperations(t *testing.T) {
+	const (
+		token = "form-token-0x7777"
+		task  = `{"id":"T1","title":"Laptop for Mathieu Moreau","state":"ASSIGNED","assignee":{"id":"mathieu.moreau","name":"mathieu.moreau","type":"USER","email":"mathieu.moreau@corp.example"}}`
+	)
+	var gotForm url.Values
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/updateTask"):
+			_ = r.ParseForm()
+			gotForm = r.PostForm
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"taskOperationId":"5F109F09-DF73-4A82-A5B9-0FAACF8200F5","success":true}`)
+		case r.URL.Path == "/process/api/v1/tasks/reassign":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"totalCount":1,"successCount":1,"failedCount":0,"items":[{"taskId":"T1","status":"Success"}]}`)
+		case strings.HasSuffix(r.URL.Path, "/reassign"):
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, task)
+		}
+	}))
+	t.Cleanup(upstream.Close)
+	form := url.Values{"f": {"json"}, "taskGroupJobId": {"150BFC70-EA45-4327-908D-D6E622CD8B93"},
+		"taskOperationId": {"5F109F09-DF73-4A82-A5B9-0FAACF8200F5"}, "status": {"3"}, "token": {token}}
+	reassign := `{"identities":[{"id":"mathieu.moreau","name":"mathieu.moreau","displayName":"Mathieu Moreau","type":"USER"},{"id":"Finance Approvers","type":"GROUP"},{"id":"Auditors","type":"ROLE"}],"comment":"Mathieu Moreau takes it; mail mathieu.moreau@corp.example"}`
+	bulk := `{"taskIds":["T1"],"identities":[{"id":"zoe.oconnor","type":"USER"},{"id":"mathieu.moreau","type":"USER"}],"comment":"zoe.oconnor@corp.example is back"}`
+
+	for _, anonymize := range []bool{false, true} {
+		t.Run(strconv.FormatBool(anonymize), func(t *testing.T) {
+			dir := t.TempDir()
+			var opts []proxy.RecordOption
+			if anonymize {
+				opts = append(opts, proxy.AnonymizeKeyFile(filepath.Join(t.TempDir(), "key")))
+			}
+			rec, err := proxy.NewRecorder(dir, opts...)
+			require.NoError(t, err)
+			srv := front(t, upstream.URL, proxy.WithRecorder(rec))
+
+			res, _ := get(t, srv.URL+"/process/api/v1/tasks/T1", nil)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			res, err = http.PostForm(srv.URL+"/arcgis/rest/services/S/TopographicProductionServer/workflows/tasks/updateTask", form)
+			require.NoError(t, err)
+			_ = res.Body.Close()
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Equal(t, form, gotForm, "the server gets the form as sent")
+			for _, p := range []struct{ path, body string }{{"/process/api/v1/tasks/T1/reassign", reassign}, {"/process/api/v1/tasks/reassign", bulk}} {
+				res, err = http.Post(srv.URL+p.path, "application/json", strings.NewReader(p.body))
+				require.NoError(t, err)
+				_ = res.Body.Close()
+				require.Less(t, res.StatusCode, 300, p.path)
+			}
+			require.NoError(t, rec.Close())
+			require.NoError(t, rec.Err())
+
+			har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+			require.NoError(t, err)
+			assert.NotContains(t, string(har), token)
+			var doc struct {
+				Log struct {
+					Entries []struct {
+						Request struct {
+							Method, URL string
+							PostData    *struct {
+								MimeType, Text string
+								Params         []struct{ Name, Value string }
+							}
+						}
+						Response struct{ Content struct{ Text string } }
+					}
+				}
+			}
+			require.NoError(t, json.Unmarshal(har, &doc))
+			require.Len(t, doc.Log.Entries, 4, "every exchange is recorded")
+			e := doc.Log.Entries
+			for i, m := range []string{"GET", "POST", "POST", "POST"} {
+				assert.Equal(t, m, e[i].Request.Method)
+			}
+			assert.Nil(t, e[0].Request.PostData)
+			for _, x := range e[1:] {
+				require.NotNil(t, x.Request.PostData, x.Request.URL)
+			}
+			upd := e[1].Request.PostData
+			assert.Equal(t, "application/x-www-form-urlencoded", upd.MimeType)
+			params := map[string]string{}
+			for _, p := range upd.Params {
+				params[p.Name] = p.Value
+			}
+			assert.Equal(t, map[string]string{"f": "json", "taskGroupJobId": "150BFC70-EA45-4327-908D-D6E622CD8B93",
+				"taskOperationId": "5F109F09-DF73-4A82-A5B9-0FAACF8200F5", "status": "3", "token": proxy.Redacted}, params)
+			assert.Contains(t, upd.Text, "token="+proxy.Redacted)
+			one, many := e[2].Request.PostData, e[3].Request.PostData
+			assert.Equal(t, "application/json", one.MimeType)
+			assert.Equal(t, "application/json", many.MimeType)
+			if !anonymize {
+				assert.Equal(t, reassign, one.Text)
+				assert.Equal(t, bulk, many.Text)
+				return
+			}
+			var answered struct{ Assignee struct{ ID, Name string } }
+			require.NoError(t, json.Unmarshal([]byte(e[0].Response.Content.Text), &answered))
+			fake := answered.Assignee.Name
+			require.Regexp(t, `^user\d+$`, fake)
+			var sent struct {
+				Identities []struct{ ID, Name, DisplayName, Type string }
+				Comment    string
+			}
+			require.NoError(t, json.Unmarshal([]byte(one.Text), &sent))
+			require.Len(t, sent.Identities, 3)
+			assert.Equal(t, answered.Assignee.ID, sent.Identities[0].ID, "the fake id of the answer")
+			assert.Equal(t, fake, sent.Identities[0].Name)
+			assert.NotContains(t, strings.ToLower(sent.Identities[0].DisplayName), "moreau")
+			assert.Equal(t, "Finance Approvers", sent.Identities[1].ID, "a group is kept")
+			assert.Equal(t, "Auditors", sent.Identities[2].ID, "a role is kept")
+			assert.Contains(t, sent.Comment, fake+"@example.com")
+			require.NoError(t, json.Unmarshal([]byte(many.Text), &sent))
+			require.Len(t, sent.Identities, 2)
+			assert.Equal(t, answered.Assignee.ID, sent.Identities[1].ID, "the same fake in a later body")
+			zoe := sent.Identities[0].ID
+			assert.NotEqual(t, "zoe.oconnor", zoe)
+			assert.NotEqual(t, answered.Assignee.ID, zoe, "another person, another fake")
+			for _, leak := range []string{"mathieu", "moreau", "zoe", "oconnor", "corp.example"} {
+				assert.NotContains(t, strings.ToLower(string(har)), leak)
+			}
+		})
+	}
+}
