@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -216,6 +217,20 @@ func (a *anonymizer) body(b []byte) ([]byte, error) {
 		}
 	}
 	return []byte(a.text(string(b), false)), a.flush()
+}
+
+// values anonymizes the values of a form, as a body that is not JSON:
+// every e-mail address and every person already known is replaced.
+func (a *anonymizer) values(v url.Values) (url.Values, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		for _, s := range vs {
+			out[k] = append(out[k], a.text(s, false))
+		}
+	}
+	return out, a.flush()
 }
 
 // flush writes the people met in the body to the book, before the body

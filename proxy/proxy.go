@@ -141,8 +141,9 @@ func New(target string, opts ...Option) (*Proxy, error) {
 // response: its form fields and when it started.
 type exchangeInfo struct {
 	form     url.Values
-	body     []byte // a JSON request body of a documented operation, as sent
+	body     []byte // a request body of a documented operation that is not a form, as sent
 	bodyType string // its Content-Type
+	withheld string // why a POST body is not recorded, if it is not
 	start    time.Time
 }
 
@@ -152,22 +153,24 @@ type infoKey struct{}
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := &exchangeInfo{start: time.Now()}
 	_, ok := contract.APIForRequest(r.Method, r.URL.EscapedPath())
-	if ok && r.Method == http.MethodPost && isForm(r.Header) && r.Body != nil {
+	if ok && r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
+		// Kept for the recording: an ArcGIS form (its token is a
+		// credential), an Oracle reassignment's JSON.
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
-		if err == nil && len(b) <= maxFormBody {
+		switch {
+		case err != nil:
+			info.withheld = "the request body could not be read: " + err.Error()
+		case len(b) > maxFormBody:
+			info.withheld = "the request body is larger than 1 MiB"
+		case len(b) == 0:
+		case isForm(r.Header):
 			if form, err := url.ParseQuery(string(b)); err == nil {
 				info.form = form
+			} else {
+				// Its credentials cannot be told apart.
+				info.withheld = "the form does not parse: " + err.Error()
 			}
-		}
-		rest := r.Body
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(b), rest), rest}
-	} else if ok && r.Method == http.MethodPost && isJSON(r.Header) && r.Body != nil {
-		// Kept for the recording (an Oracle reassign body, say).
-		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
-		if err == nil && len(b) <= maxFormBody {
+		default:
 			info.body, info.bodyType = b, r.Header.Get("Content-Type")
 		}
 		rest := r.Body
@@ -184,11 +187,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ...); nil when there are none.
 func exchangeSecrets(out *http.Request, form url.Values, res *http.Response) *secrets.Set {
 	return secrets.Union(secrets.Collect(out.URL.String(), out.Header, form), secrets.Collect("", res.Header, nil))
-}
-
-func isJSON(h http.Header) bool {
-	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 func isForm(h http.Header) bool {

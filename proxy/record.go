@@ -257,12 +257,6 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 	u.RawQuery = set.RedactQuery(u.RawQuery)
 	req := harRequest{Method: out.Method, URL: set.RedactURL(u.String()), HTTPVersion: "HTTP/1.1", Cookies: []harNameValue{},
 		Headers: harHeaders(set.RedactHeader(out.Header)), QueryString: harValues(q), HeadersSize: -1, BodySize: 0}
-	if info.form != nil {
-		f := set.RedactValues(info.form)
-		text := f.Encode()
-		req.PostData = &harPostData{MimeType: "application/x-www-form-urlencoded", Params: harValues(f), Text: text}
-		req.BodySize = len(text)
-	}
 
 	text := string(set.RedactBytes(body))
 	content := harContent{Size: len(text), MimeType: res.Header.Get("Content-Type"), Text: text}
@@ -280,10 +274,34 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 			content.Size, content.Text = len(text), text
 		}
 	}
-	if info.body != nil {
-		// A JSON request body, recorded after the response so that the
-		// anonymizer knows the people the response named: a person the
-		// request names is replaced as in the answer.
+	// The request body, recorded after the response so that the
+	// anonymizer knows the people the response named: a person the
+	// request names is replaced as in the answer.
+	switch {
+	case info.form != nil:
+		f := set.RedactValues(info.form)
+		comment := ""
+		if r.anon != nil {
+			if af, err := r.anon.values(f); err != nil {
+				f, comment = url.Values{}, "taskmock: body not recorded: the form cannot be anonymized: "+err.Error()
+			} else {
+				f = af
+			}
+		}
+		text := f.Encode()
+		req.PostData = &harPostData{MimeType: "application/x-www-form-urlencoded", Params: harValues(f), Text: text, Comment: comment}
+		req.BodySize = len(text)
+	case info.withheld != "":
+		mt := out.Header.Get("Content-Type")
+		if mt == "" {
+			mt = "application/octet-stream"
+		}
+		req.PostData = &harPostData{MimeType: mt, Params: []harNameValue{}, Comment: "taskmock: body not recorded: " + info.withheld}
+		req.BodySize = -1
+		if out.ContentLength > 0 {
+			req.BodySize = int(out.ContentLength)
+		}
+	case info.body != nil:
 		text := set.RedactBytes(info.body)
 		comment := ""
 		if r.anon != nil {
@@ -296,7 +314,7 @@ func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo,
 		}
 		mt := info.bodyType
 		if mt == "" {
-			mt = "application/json"
+			mt = "application/octet-stream"
 		}
 		req.PostData = &harPostData{MimeType: mt, Params: []harNameValue{}, Text: string(text), Comment: comment}
 		req.BodySize = len(info.body)

@@ -529,7 +529,8 @@ func TestRecorderMutatingOperations(t *testing.T) {
 	}))
 	t.Cleanup(upstream.Close)
 	form := url.Values{"f": {"json"}, "taskGroupJobId": {"150BFC70-EA45-4327-908D-D6E622CD8B93"},
-		"taskOperationId": {"5F109F09-DF73-4A82-A5B9-0FAACF8200F5"}, "status": {"3"}, "token": {token}}
+		"taskOperationId": {"5F109F09-DF73-4A82-A5B9-0FAACF8200F5"}, "status": {"3"}, "token": {token},
+		"note": {"for mathieu.moreau@corp.example"}}
 	reassign := `{"identities":[{"id":"mathieu.moreau","name":"mathieu.moreau","displayName":"Mathieu Moreau","type":"USER"},{"id":"Finance Approvers","type":"GROUP"},{"id":"Auditors","type":"ROLE"}],"comment":"Mathieu Moreau takes it; mail mathieu.moreau@corp.example"}`
 	bulk := `{"taskIds":["T1"],"identities":[{"id":"zoe.oconnor","type":"USER"},{"id":"mathieu.moreau","type":"USER"}],"comment":"zoe.oconnor@corp.example is back"}`
 
@@ -594,7 +595,7 @@ func TestRecorderMutatingOperations(t *testing.T) {
 				params[p.Name] = p.Value
 			}
 			assert.Equal(t, map[string]string{"f": "json", "taskGroupJobId": "150BFC70-EA45-4327-908D-D6E622CD8B93",
-				"taskOperationId": "5F109F09-DF73-4A82-A5B9-0FAACF8200F5", "status": "3", "token": proxy.Redacted}, params)
+				"taskOperationId": "5F109F09-DF73-4A82-A5B9-0FAACF8200F5", "status": "3", "token": proxy.Redacted, "note": params["note"]}, params)
 			assert.Contains(t, upd.Text, "token="+proxy.Redacted)
 			one, many := e[2].Request.PostData, e[3].Request.PostData
 			assert.Equal(t, "application/json", one.MimeType)
@@ -602,6 +603,7 @@ func TestRecorderMutatingOperations(t *testing.T) {
 			if !anonymize {
 				assert.Equal(t, reassign, one.Text)
 				assert.Equal(t, bulk, many.Text)
+				assert.Equal(t, "for mathieu.moreau@corp.example", params["note"])
 				return
 			}
 			var answered struct{ Assignee struct{ ID, Name string } }
@@ -620,6 +622,7 @@ func TestRecorderMutatingOperations(t *testing.T) {
 			assert.Equal(t, "Finance Approvers", sent.Identities[1].ID, "a group is kept")
 			assert.Equal(t, "Auditors", sent.Identities[2].ID, "a role is kept")
 			assert.Contains(t, sent.Comment, fake+"@example.com")
+			assert.Equal(t, "for "+fake+"@example.com", params["note"], "a form's values as a text body's")
 			require.NoError(t, json.Unmarshal([]byte(many.Text), &sent))
 			require.Len(t, sent.Identities, 2)
 			assert.Equal(t, answered.Assignee.ID, sent.Identities[1].ID, "the same fake in a later body")
@@ -631,4 +634,62 @@ func TestRecorderMutatingOperations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRecorderRequestBodyWithheld: a POST body that is not recorded (over
+// 1 MiB, or a form that does not parse) leaves its exchange in the HAR with
+// a comment saying why; a body without a Content-Type is recorded as sent.
+func TestRecorderRequestBodyWithheld(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(upstream.Close)
+	dir := t.TempDir()
+	rec, err := proxy.NewRecorder(dir)
+	require.NoError(t, err)
+	srv := front(t, upstream.URL, proxy.WithRecorder(rec))
+	big := `{"comment":"` + strings.Repeat("x", 1<<20) + `"}`
+	for _, p := range []struct{ ctype, body string }{
+		{"application/json", big},
+		{"application/x-www-form-urlencoded", "token=s3cret&bad=%zz"},
+		{"", `{"identities":[{"id":"Finance Approvers","type":"GROUP"}]}`},
+	} {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/process/api/v1/tasks/T1/reassign", strings.NewReader(p.body))
+		require.NoError(t, err)
+		if p.ctype != "" {
+			req.Header.Set("Content-Type", p.ctype)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		require.Equal(t, http.StatusNoContent, res.StatusCode)
+	}
+	require.NoError(t, rec.Close())
+	har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+	require.NoError(t, err)
+	assert.NotContains(t, string(har), "s3cret")
+	var doc struct {
+		Log struct {
+			Entries []struct {
+				Request struct {
+					BodySize int
+					PostData *struct{ MimeType, Text, Comment string }
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(har, &doc))
+	require.Len(t, doc.Log.Entries, 3)
+	e := doc.Log.Entries
+	for _, x := range e {
+		require.NotNil(t, x.Request.PostData)
+	}
+	assert.Equal(t, "taskmock: body not recorded: the request body is larger than 1 MiB", e[0].Request.PostData.Comment)
+	assert.Empty(t, e[0].Request.PostData.Text)
+	assert.Equal(t, len(big), e[0].Request.BodySize)
+	assert.Contains(t, e[1].Request.PostData.Comment, "taskmock: body not recorded: the form does not parse")
+	assert.Empty(t, e[1].Request.PostData.Text)
+	assert.Equal(t, `{"identities":[{"id":"Finance Approvers","type":"GROUP"}]}`, e[2].Request.PostData.Text)
+	assert.Equal(t, "application/octet-stream", e[2].Request.PostData.MimeType)
 }
