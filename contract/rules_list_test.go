@@ -27,6 +27,7 @@ func TestRulesAreTheREADMEs(t *testing.T) {
 	seen := map[contract.Rule]bool{}
 	for _, r := range contract.Rules() {
 		assert.False(t, seen[r], "%s twice", r)
+		assert.NotEmpty(t, contract.RuleDescription(r), "%s has a description", r)
 		seen[r] = true
 	}
 	assert.ElementsMatch(t, table, contract.Rules())

@@ -85,6 +85,48 @@ func Rules() []Rule {
 	}
 }
 
+// RuleDescription says in one line what rule r checks ("" for a rule
+// Rules does not list).
+func RuleDescription(r Rule) string { return ruleDescriptions[r] }
+
+var ruleDescriptions = map[Rule]string{
+	RuleStatusUndocumented:   "The status code is documented for the operation.",
+	RuleContentType:          "The Content-Type fits the operation and the requested format.",
+	RuleBodyNotJSON:          "The body is JSON where JSON is expected.",
+	RuleBodyNotEmpty:         "A 204 answer (Oracle reassign) has no body.",
+	RuleBodyTooDeep:          "The JSON is nested at most 128 levels.",
+	RuleTaskIdentity:         "The body is a task: it has its id (Oracle) or taskOperationId (Esri).",
+	RuleTaskMismatch:         "The task is the one the request asked for.",
+	RuleJobMismatch:          "executeTaskJob answers the task group job the request named.",
+	RuleErrorResponse:        "The server did not answer with an error.",
+	RuleSchemaType:           "Each value has the documented type.",
+	RuleSchemaRequired:       "The documented required properties are present.",
+	RuleSchemaEnum:           "Each value is one of the documented values.",
+	RuleSchemaFormat:         "Each date has the documented format.",
+	RuleSchemaRange:          "Each number is within the documented bounds.",
+	RuleSchemaOther:          "The body keeps the other constraints of the documented schema.",
+	RuleUnknownField:         "Every property is documented.",
+	RuleEsriSuccessFalse:     "A successful Esri answer does not say \"success\": false.",
+	RuleEsriNextTask:         "hasNextTask agrees with taskCount and names the next task.",
+	RuleEsriGroupCount:       "getTaskGroups: count is the number of taskGroups.",
+	RuleEsriObjectID:         "getTaskGroups: objectId is a number, as documented.",
+	RuleEsriStatusPair:       "An Esri task's status and statusCode agree.",
+	RuleEsriStatusUnknown:    "An Esri task's status is one of the known values.",
+	RuleEsriStatusDates:      "An Esri task has the start and end dates its status implies.",
+	RuleEsriPlannedOrder:     "An Esri task's planned end is not before its planned start.",
+	RuleEsriActualOrder:      "An Esri task's actual end is not before its actual start.",
+	RuleEsriNegativeHours:    "An Esri task's duration and levelOfEffort are not negative.",
+	RuleEsriGUID:             "Esri ids are GUIDs.",
+	RuleOracleCompletedDates: "A COMPLETED Oracle task has its completion dates.",
+	RuleOracleDateOrder:      "An Oracle task's dates are in the order of its life.",
+	RuleOracleSubstate:       "An Oracle task's substate goes with its state.",
+	RuleOracleReasonAction:   "An Oracle task's reason.action can have left it in its state.",
+	RuleOracleSelfLink:       "An Oracle task's self link ends with its id.",
+	RuleOracleBulkCounts:     "Reassign Tasks: the counts agree with the items.",
+	RuleOracleBulkErrorMsg:   "Reassign Tasks: a Failed item says why.",
+	RuleUnknownOperation:     "The exchange names an operation of the API.",
+}
+
 // Violation is one departure from the contract.
 type Violation struct {
 	// API is the registry name of the API ("esri" or "oracle").

@@ -58,11 +58,12 @@ const (
 	FormatJUnit    Format = "junit"
 	FormatGitHub   Format = "github"
 	FormatMarkdown Format = "markdown"
+	FormatSARIF    Format = "sarif"
 )
 
 // Formats lists the report formats in the order the help text gives them.
 func Formats() []Format {
-	return []Format{FormatText, FormatJSON, FormatJUnit, FormatGitHub, FormatMarkdown}
+	return []Format{FormatText, FormatJSON, FormatJUnit, FormatGitHub, FormatMarkdown, FormatSARIF}
 }
 
 // ReportOptions are the settings of one rendering. The zero value renders

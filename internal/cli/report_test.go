@@ -63,6 +63,7 @@ func TestRenderGolden(t *testing.T) {
 		{"report.strict.xml", cli.FormatJUnit, cli.ReportOptions{Strict: true}},
 		{"report.github.txt", cli.FormatGitHub, cli.ReportOptions{}},
 		{"report.md", cli.FormatMarkdown, cli.ReportOptions{}},
+		{"report.sarif", cli.FormatSARIF, cli.ReportOptions{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {

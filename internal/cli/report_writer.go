@@ -38,6 +38,7 @@ type reportWriter struct {
 	// JUnit: the test cases of each API, and the API's counts.
 	suites map[specs.Name]*junitSpool
 	spools []spool // every spool made, for remove
+	sarifN int     // the SARIF results written so far
 	// beforeWrite, when set, is called before each write to w (validate
 	// erases its progress line when w is the same terminal).
 	beforeWrite func()
@@ -100,6 +101,32 @@ func (rw *reportWriter) add(r Result) error {
 			return nil
 		}
 		return rw.write(rw.buf.Bytes())
+	case FormatSARIF:
+		results := sarifResults(r)
+		if len(results) == 0 {
+			return nil
+		}
+		if rw.results == nil {
+			s, err := rw.spool()
+			if err != nil {
+				return err
+			}
+			rw.results = s
+		}
+		for _, sr := range results {
+			if rw.sarifN > 0 {
+				rw.buf.WriteByte(',')
+			}
+			rw.sarifN++
+			rw.buf.WriteString("\n        ")
+			b, err := json.MarshalIndent(sr, "        ", "  ")
+			if err != nil {
+				return err
+			}
+			rw.buf.Write(b)
+		}
+		_, err := rw.results.Write(rw.buf.Bytes())
+		return err
 	case FormatMarkdown:
 		if len(r.Report.Violations) == 0 && r.Error == "" && r.Notice == "" {
 			return nil
@@ -195,6 +222,20 @@ func (rw *reportWriter) close() error {
 		fmt.Fprintf(&rw.buf, "taskmock validate: checked %s: %d passed, %d failed (%s, %s)\n",
 			plural(s.Checked, "response"), s.Passed, s.Failed(), plural(s.Errors, "error"), plural(s.Warnings, "warning"))
 		return rw.write(rw.buf.Bytes())
+	case FormatSARIF:
+		if err := writeSARIFHead(&rw.buf); err != nil {
+			return err
+		}
+		if err := rw.write(rw.buf.Bytes()); err != nil {
+			return err
+		}
+		if rw.results != nil {
+			if err := rw.copy(rw.results); err != nil {
+				return err
+			}
+			return rw.write([]byte("\n      ]\n    }\n  ]\n}\n"))
+		}
+		return rw.write([]byte("]\n    }\n  ]\n}\n"))
 	case FormatMarkdown:
 		writeMarkdownHead(&rw.buf, rw.sum, rw.results != nil)
 		if err := rw.write(rw.buf.Bytes()); err != nil {

@@ -67,6 +67,8 @@ Flags:
                                of the value in the input as written
                      markdown  a summary table and the violations, for
                                $GITHUB_STEP_SUMMARY or a pull-request comment
+                     sarif     SARIF 2.1.0, for code scanning: one result per
+                               violation, with its file and line
   --strict         undocumented properties are errors, and a warning fails
                    its response (default false)
   --baseline FILE  leave out the violations FILE accepts (by source, rule
@@ -276,7 +278,7 @@ func runValidate(e *env, args []string) error {
 		if rq := ex.Request; rq != nil && rq.Method != "" && rq.URL != "" {
 			r.Request = rq.Method + " " + secrets.Collect(rq.URL, rq.Header, rq.Form).RedactURL(rq.URL)
 		}
-		if Format(*format) == FormatGitHub {
+		if Format(*format) == FormatGitHub || Format(*format) == FormatSARIF {
 			r.File, r.Lines = placeViolations(it.Source, ex.Body, r.Report.Violations)
 		}
 		if *writeBaselinePath != "" {

@@ -419,8 +419,8 @@ func TestValidateReportsUnchanged(t *testing.T) {
 	badPair := variant(t, esriExample, "bad-pair.json", `"statusCode": 0,`, `"statusCode": 3,`)
 	inputs := []string{esriExample, lowerState, badPair, oracleExample, lowerState}
 	for _, format := range cli.Formats() {
-		if format == cli.FormatGitHub {
-			continue // its annotations place violations in the input: TestValidateGitHubLines
+		if format == cli.FormatGitHub || format == cli.FormatSARIF {
+			continue // they place violations in the input: TestValidateGitHubLines, TestValidateSARIF
 		}
 		t.Run(string(format), func(t *testing.T) {
 			var results []cli.Result
@@ -996,4 +996,45 @@ func TestValidateJUnitNames(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(har), 0o644))
 	r = run(t, "", "validate", "--format", "junit", path)
 	assert.Regexp(t, `name="GET https?://[^"]+/process/api/v1/tasks/[^"]+"`, r.stdout)
+}
+
+// TestValidateSARIF: the sarif report is SARIF 2.1.0 with the rules
+// described once and each violation placed at its file and line.
+func TestValidateSARIF(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.WriteFile("one.json", []byte("{\n  \"id\": \"x\",\n  \"state\": \"nope\"\n}\n"), 0o644))
+	r := run(t, "", "validate", "--api", "oracle", "--format", "sarif", "one.json")
+	assert.Equal(t, 1, r.code)
+	var doc struct {
+		Version string
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string
+					Rules []struct{ ID string }
+				}
+			}
+			Results []struct {
+				RuleID    string
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc), r.stdout)
+	assert.Equal(t, "2.1.0", doc.Version)
+	require.Len(t, doc.Runs, 1)
+	assert.Len(t, doc.Runs[0].Tool.Driver.Rules, len(contract.Rules()))
+	require.Len(t, doc.Runs[0].Results, 1)
+	res := doc.Runs[0].Results[0]
+	assert.Equal(t, "schema-enum", res.RuleID)
+	assert.Equal(t, "error", res.Level)
+	assert.Equal(t, "one.json", res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+	assert.Equal(t, 3, res.Locations[0].PhysicalLocation.Region.StartLine)
 }
