@@ -21,10 +21,14 @@ import (
 // Item is one exchange read from recorded traffic, named by where it came from.
 type Item struct {
 	// Source names the input: "path/to/file.json", "rec.har#3" (the 1-based
-	// index of the entry among all entries of the HAR), or "-" for standard
-	// input.
+	// index of the entry among all entries of the HAR), "pact.json: the
+	// interaction's description", or "-" for standard input.
 	Source   string
 	Exchange Exchange
+	// CheckRequest is set when the exchange's request is an expectation to
+	// check against its operation too (a Pact interaction), not a request
+	// a server answered.
+	CheckRequest bool
 }
 
 // LoadOptions are per-call settings of Walk and ReadStream; the zero value
@@ -698,6 +702,9 @@ func (l *loader) bodyData(src string, data []byte) error {
 			return l.ndjson(src, data, lines)
 		}
 		return &LoadError{Source: src, Err: err}
+	}
+	if version := pactVersion(data); version != "" {
+		return l.pact(src, data, version)
 	}
 	if elems := jsonArrayOfObjects(data); elems != nil {
 		for i, e := range elems {

@@ -62,7 +62,7 @@ func fuzzCheck(t *testing.T, name string, items []contract.Item, stats contract.
 		if strings.ContainsAny(msg, "\r\n") {
 			t.Fatalf("message spans lines: %q", msg)
 		}
-		if !strings.HasPrefix(msg, name+": ") && !strings.HasPrefix(msg, name+"#") {
+		if !strings.HasPrefix(msg, name+": ") && !strings.HasPrefix(msg, name+"#") && !strings.HasPrefix(msg, name+":") {
 			t.Fatalf("message does not start with the source: %q", msg)
 		}
 	}
@@ -84,6 +84,8 @@ func FuzzReadBody(f *testing.F) {
 	fuzzSeeds(f, "esri-seed.json", "oracle-seed.json", "walk/a-esri-error.json",
 		"bad/empty.json", "bad/truncated.json", "bad/not-json.json", "bad/undetectable.json")
 	f.Add([]byte(`[{"task": {}}]`), uint8(1))
+	f.Add([]byte(`{"interactions":[{"description":"d","request":{"method":"GET","path":"/process/api/v1/tasks/1"},"response":{"status":200,"body":{"id":"1"}}}],"metadata":{"pactSpecification":{"version":"3.0.0"}}}`), uint8(0))
+	f.Add([]byte(`{"interactions":[{"type":"Synchronous/HTTP","request":{"method":"POST","path":"/process/api/v1/tasks/1/reassign","body":{"content":"e30=","encoded":"base64"}},"response":{"status":204}}],"metadata":{"pactSpecification":{"version":"4.0"}}}`), uint8(2))
 	f.Add([]byte("\xEF\xBB\xBF{}"), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, api uint8) {
 		items, err := fuzzLoad(t, "body.json", data, fuzzOptions(api))

@@ -30,6 +30,7 @@ const (
 	RuleErrorResponse      Rule = "error-response"      // the server answered with an error (Esri error envelope, Oracle 4xx/5xx)
 	RuleBodyTooDeep        Rule = "body-too-deep"       // JSON nested deeper than jsonlimit allows; not walked
 	RuleBodyNotEmpty       Rule = "body-not-empty"      // a body where the operation documents none (Oracle reassign's 204)
+	RuleRequestInvalid     Rule = "request-invalid"     // an expected request (a Pact interaction's) departs from the operation's documentation
 
 	// Identity rules: the body is a task, and the task asked for.
 	RuleTaskIdentity Rule = "task-identity" // the task's id (Oracle) or taskOperationId (Esri) is missing, empty or not a string
@@ -81,7 +82,7 @@ func Rules() []Rule {
 		RuleEsriNegativeHours, RuleEsriGUID,
 		RuleOracleCompletedDates, RuleOracleDateOrder, RuleOracleSubstate, RuleOracleReasonAction,
 		RuleOracleSelfLink, RuleOracleBulkCounts, RuleOracleBulkErrorMsg,
-		RuleUnknownOperation,
+		RuleUnknownOperation, RuleRequestInvalid,
 	}
 }
 
@@ -125,6 +126,7 @@ var ruleDescriptions = map[Rule]string{
 	RuleOracleBulkCounts:     "Reassign Tasks: the counts agree with the items.",
 	RuleOracleBulkErrorMsg:   "Reassign Tasks: a Failed item says why.",
 	RuleUnknownOperation:     "The exchange names an operation of the API.",
+	RuleRequestInvalid:       "An expected request (a Pact interaction's) keeps the operation's documentation.",
 }
 
 // Violation is one departure from the contract.
@@ -152,6 +154,8 @@ type Request struct {
 	Header http.Header
 	// Form holds the fields of a form-encoded POST body (Esri), if any.
 	Form map[string][]string
+	// Body is the request's body, when known (a Pact interaction's).
+	Body []byte
 }
 
 // Exchange is one response to check, with the request when it is known.

@@ -376,3 +376,7 @@ func TestFlagHelp(t *testing.T) {
 		}
 	}
 }
+
+func (r result) stdoutLines() []string {
+	return strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+}

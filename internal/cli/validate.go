@@ -270,6 +270,9 @@ func runValidate(e *env, args []string) error {
 			ex.Operation = operation
 		}
 		r := Result{Source: it.Source, Report: v.Validate(ex)}
+		if it.CheckRequest {
+			r.Report.Violations = append(r.Report.Violations, requestViolations(ex)...)
+		}
 		if len(ignored) > 0 || known != nil {
 			r.Report.Violations = slices.DeleteFunc(r.Report.Violations, func(v contract.Violation) bool {
 				return ignored[v.Rule] || known.accepted(it.Source, v)

@@ -1038,3 +1038,49 @@ func TestValidateSARIF(t *testing.T) {
 	assert.Equal(t, "one.json", res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
 	assert.Equal(t, 3, res.Locations[0].PhysicalLocation.Region.StartLine)
 }
+
+// TestValidatePact: a Pact file of specification v2, v3 or v4 is read
+// interaction by interaction: each expected response of a documented
+// operation is checked as if recorded, each expected request against its
+// operation (request-invalid), other interactions skipped with a notice;
+// each is reported under the file and its description.
+func TestValidatePact(t *testing.T) {
+	for _, v := range []string{"v2", "v3", "v4"} {
+		t.Run(v, func(t *testing.T) {
+			path := filepath.Join("testdata", "pact", v+".json")
+			r := run(t, "", "validate", "--color", "never", path)
+			assert.Equal(t, 1, r.code, r.stderr)
+			lines := r.stdoutLines()
+			require.Len(t, lines, 3, r.stdout)
+			assert.True(t, strings.HasPrefix(lines[0], path+": a drifting task: error /state schema-enum: "), lines[0])
+			assert.Equal(t, path+": a reassignment with a bad type (reassignTask): error request/body.identities[0].type request-invalid: expected one of USER, GROUP, ROLE, found another value", lines[1])
+			assert.Equal(t, "checked 4 responses: 2 passed, 2 failed (2 errors, 0 warnings)", lines[2])
+			assert.Contains(t, r.stderr, "Pact interactions skipped: not requests of the documented operations")
+		})
+	}
+}
+
+// TestValidatePactBadInteraction: an interaction that is not one names the
+// file, the line it starts on and its number, exits 2, and the other
+// interactions and inputs are still checked.
+func TestValidatePactBadInteraction(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{
+  "metadata": {"pactSpecification": {"version": "3.0.0"}},
+  "interactions": [
+    {"description": "a path that is a number",
+     "request": {"method": "GET", "path": 1}},
+    {"description": "a task",
+     "request": {"method": "GET", "path": "/process/api/v1/tasks/1"},
+     "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+                  "body": {"id": "1", "state": "DONE"}}}
+  ]
+}`), 0o644))
+	good := filepath.Join("testdata", "pact", "v2.json")
+	r := run(t, "", "validate", "--color", "never", bad, good)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, bad+":4: interaction 1: not a Pact interaction: ")
+	assert.Contains(t, r.stdout, bad+": a task: error /state schema-enum")
+	assert.Contains(t, r.stdout, good+": a drifting task: error /state schema-enum")
+}
