@@ -29,6 +29,33 @@ type Item struct {
 	// check against its operation too (a Pact interaction), not a request
 	// a server answered.
 	CheckRequest bool
+	// File is the file the exchange was read from; "" for a stream.
+	File string
+	// Line, when set, is the 1-based line of File (or of the stream) where
+	// the value at a location of the body (a JSON pointer, as in
+	// Violation.Location; any other location means the body itself) is
+	// written, from a position-aware reading of the input as written; 0
+	// when unknown, such as inside a HAR entry's recorded text. Nil when
+	// no line is known at all.
+	Line func(location string) int
+}
+
+// linesIn places the locations of a body written at the JSON pointer at
+// inside doc: the lines of doc as written.
+func linesIn(doc []byte, at string) func(string) int {
+	return func(location string) int {
+		if !strings.HasPrefix(location, "/") {
+			location = ""
+		}
+		if at == "" && location == "" {
+			line, _ := LineOf(doc, "")
+			return line
+		}
+		if line, ok := LineOf(doc, at+location); ok {
+			return line
+		}
+		return 0
+	}
 }
 
 // LoadOptions are per-call settings of Walk and ReadStream; the zero value
@@ -169,9 +196,13 @@ type loader struct {
 	opts   LoadOptions
 	fn     func(Item) error
 	stats  LoadStats
-	limit  int64 // most bytes held in memory for a body or raw response (MaxBody)
-	isFile bool  // the inputs are files (for the wording of messages)
-	lim    *harLimiter
+	limit  int64  // most bytes held in memory for a body or raw response (MaxBody)
+	isFile bool   // the inputs are files (for the wording of messages)
+	file   string // the file being read, "" for a stream
+	// lineBase is the number of lines of the input before the body being
+	// read (the line of an NDJSON body, less one).
+	lineBase int
+	lim      *harLimiter
 	// recording is set while reading a HAR in the append layout of
 	// taskmock proxy, whose end may be torn by an interrupted write.
 	recording bool
@@ -349,6 +380,7 @@ func (l *loader) loadFile(path string) error {
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		total = fi.Size()
 	}
+	l.file = path
 	return l.read(path, l.counted(path, f, total), kind, total)
 }
 
@@ -708,7 +740,7 @@ func (l *loader) bodyData(src string, data []byte) error {
 	}
 	if elems := jsonArrayOfObjects(data); elems != nil {
 		for i, e := range elems {
-			if err := l.bodyData(src+"#"+strconv.Itoa(i+1), e); err != nil {
+			if err := l.element(src+"#"+strconv.Itoa(i+1), e, linesIn(data, "/"+strconv.Itoa(i))); err != nil {
 				if l.opts.OnError == nil {
 					return err
 				}
@@ -717,11 +749,25 @@ func (l *loader) bodyData(src string, data []byte) error {
 		}
 		return nil
 	}
+	return l.element(src, data, linesIn(data, ""))
+}
+
+// element hands on one JSON body, whose locations line places.
+func (l *loader) element(src string, data []byte, line func(string) int) error {
 	api, err := l.apiOf(data)
 	if err != nil {
 		return &LoadError{Source: src, Err: err}
 	}
-	return l.emit(Item{Source: src, Exchange: Exchange{API: api, Body: data}})
+	if base := l.lineBase; base > 0 {
+		inner := line
+		line = func(location string) int {
+			if n := inner(location); n > 0 {
+				return base + n
+			}
+			return 0
+		}
+	}
+	return l.emit(Item{Source: src, Exchange: Exchange{API: api, Body: data}, Line: line})
 }
 
 // ndjsonLines returns the 1-based numbers of the non-blank lines of data
@@ -756,7 +802,10 @@ func ndjsonLines(data []byte) []int {
 func (l *loader) ndjson(src string, data []byte, lines []int) error {
 	all := bytes.Split(data, []byte("\n"))
 	for _, n := range lines {
-		if err := l.bodyData(src+":"+strconv.Itoa(n), bytes.TrimSpace(all[n-1])); err != nil {
+		l.lineBase = n - 1
+		err := l.bodyData(src+":"+strconv.Itoa(n), bytes.TrimSpace(all[n-1]))
+		l.lineBase = 0
+		if err != nil {
 			le, ok := err.(*LoadError)
 			if !ok || l.opts.OnError == nil {
 				return err
@@ -806,6 +855,7 @@ func (l *loader) apiOf(body []byte) (specs.Name, error) {
 
 func (l *loader) emit(it Item) error {
 	l.stats.Items++
+	it.File = l.file
 	return l.fn(it)
 }
 

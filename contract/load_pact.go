@@ -119,7 +119,11 @@ func (l *loader) pact(src string, data []byte, version string) error {
 			skipped++
 			continue
 		}
-		if err := l.emit(Item{Source: name, Exchange: *ex, CheckRequest: true}); err != nil {
+		at := fmt.Sprintf("/interactions/%d/response/body", i)
+		if v4 {
+			at += "/content"
+		}
+		if err := l.emit(Item{Source: name, Exchange: *ex, CheckRequest: true, Line: pactLines(data, i, at)}); err != nil {
 			return err
 		}
 	}
@@ -138,6 +142,28 @@ func pactWhere(src string, data []byte, i int, description string) string {
 		where += fmt.Sprintf(" (%s)", description)
 	}
 	return where
+}
+
+// pactLines places the locations of interaction i of a Pact file: those
+// of its response body, whose value is at the JSON pointer at, and those
+// of its request ("request/body.identities[0].type", as the request
+// check names them) at the member of the request as written, or at the
+// request itself.
+func pactLines(data []byte, i int, at string) func(string) int {
+	response := linesIn(data, at)
+	request := fmt.Sprintf("/interactions/%d/request", i)
+	return func(location string) int {
+		rest, ok := strings.CutPrefix(location, "request/")
+		if !ok && location != "request" {
+			return response(location)
+		}
+		ptr := strings.NewReplacer("[", ".", "]", "", "~", "~0", "/", "~1").Replace(rest)
+		if line, ok := LineOf(data, request+"/"+strings.ReplaceAll(ptr, ".", "/")); ok {
+			return line
+		}
+		line, _ := LineOf(data, request)
+		return line
+	}
 }
 
 // pactFail reports a bad interaction to OnError and goes on, or stops.

@@ -576,21 +576,22 @@ func authorityEnd(c byte) bool {
 
 func valueEnd(c byte) bool {
 	switch c {
-	case '&', '#', '"', '\'', '<', '>', '\\', ';', ',', '(', ')', ':', ' ', '\t', '\r', '\n':
+	case '&', '#', '"', '\'', '<', '>', '\\', ';', ',', '(', ')', ':', ' ', '\t', '\r', '\n', '`', '|', '[', ']', '{', '}':
 		return true
 	}
 	return false
 }
 
 // paramStart tells whether a parameter name starting at t[s] follows what
-// starts a parameter: the start of the text, ?, &, ;, a space, a quote, or
+// starts a parameter: the start of the text, ?, &, ;, a space, a quote, an
+// opening bracket, a backtick, a pipe, a comma, or
 // a JSON-escaped & (\u0026).
 func paramStart(t string, s int) bool {
 	if s == 0 {
 		return true
 	}
 	switch t[s-1] {
-	case '?', '&', ';', ' ', '\t', '\n', '"', '\'', '(':
+	case '?', '&', ';', ' ', '\t', '\n', '"', '\'', '(', '[', '{', '`', '|', ',':
 		return true
 	case '6':
 		if s >= 6 && t[s-6] == '\\' && t[s-5] == 'u' {

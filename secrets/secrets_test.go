@@ -111,6 +111,8 @@ func TestRedactPatterns(t *testing.T) {
 		{"form body", "token=abc&f=json", "token=REDACTED&f=json"},
 		{"another parameter", "/x?tokens=1&mytoken=2", "/x?tokens=1&mytoken=2"},
 		{"ends at a colon", "GET /x?token=abc: 200 OK", "GET /x?token=REDACTED: 200 OK"},
+		{"ends at Markdown's and JSON's punctuation", "`GET /x?token=abc` | [token=d] {token=e}",
+			"`GET /x?token=REDACTED` | [token=REDACTED] {token=REDACTED}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s *secrets.Set

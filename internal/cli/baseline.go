@@ -12,6 +12,8 @@ import (
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/internal/jsonlimit"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // A baseline is the violations a team has accepted: validate --baseline
@@ -64,7 +66,7 @@ func readBaseline(path string) (baseline, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&bf); err != nil {
-		return nil, fmt.Errorf("not a baseline written by --write-baseline: %s", oneLine(err.Error()))
+		return nil, fmt.Errorf("not a baseline written by --write-baseline: %s", textutil.OneLine(err.Error()))
 	}
 	if bf.Version != baselineVersion {
 		return nil, fmt.Errorf("baseline version %d, expected %d", bf.Version, baselineVersion)

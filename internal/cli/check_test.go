@@ -22,7 +22,7 @@ import (
 
 	"github.com/taskmock/taskmock/mockserver"
 	"github.com/taskmock/taskmock/mockserver/mockservertest"
-	"github.com/taskmock/taskmock/secrets"
+	"github.com/taskmock/taskmock/report"
 )
 
 // runCheckCmd runs taskmock check with args and returns its code and
@@ -205,7 +205,7 @@ func TestCheckRetryAfter(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After: 1 is honoured over --backoff 1ms")
 	assert.Equal(t, int32(2), calls.Load())
 	var rep struct {
-		Summary Summary `json:"summary"`
+		Summary report.Summary `json:"summary"`
 		Results []struct {
 			Source    string   `json:"source"`
 			Status    int      `json:"status"`
@@ -224,44 +224,6 @@ func TestCheckRetryAfter(t *testing.T) {
 	assert.Equal(t, []string{"attempt 1: 429 Too Many Requests, retried after 1s"}, r.Retries)
 	assert.Equal(t, []string{}, r.Redirects)
 	assert.Equal(t, 1, rep.Summary.Passed)
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"3", 3 * time.Second},
-		{"-1", 0},
-		{"soon", 0},
-		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"99999", 300 * time.Second},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, retryAfter(tt.in, now), tt.in)
-	}
-}
-
-// TestCheckCapsWait shows that a long Retry-After is capped, and said so.
-func TestCheckCapsWait(t *testing.T) {
-	var slept []time.Duration
-	c := &checker{transport: http.DefaultTransport.(*http.Transport).Clone(), timeout: time.Second, retries: 1,
-		backoff: time.Millisecond, maxBody: 1 << 20, red: &secrets.Set{}, concurrency: 1,
-		sleep: func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "120")
-		w.WriteHeader(http.StatusTooManyRequests)
-	}))
-	t.Cleanup(srv.Close)
-	o := c.do(context.Background(), checkTarget{method: http.MethodGet, url: srv.URL, header: http.Header{}})
-	assert.Equal(t, []time.Duration{checkMaxWait}, slept)
-	assert.Equal(t, 2, o.attempts)
-	assert.Equal(t, http.StatusTooManyRequests, o.status)
-	require.Len(t, o.notes, 1)
-	assert.Contains(t, o.notes[0], "Retry-After 2m0s capped to 30s")
 }
 
 // TestCheckSecrets proves that no secret, from a flag, the environment or
@@ -310,7 +272,7 @@ func TestCheckSecrets(t *testing.T) {
 		{"bad flag", nil, []string{"--api", "esri", "--token=" + flagToken, "--nope=" + flagToken}},
 	}
 	for _, tt := range tests {
-		for _, format := range Formats() {
+		for _, format := range report.Formats() {
 			t.Run(tt.name+" "+string(format), func(t *testing.T) {
 				for k, v := range tt.env {
 					t.Setenv(k, v)
@@ -532,7 +494,7 @@ func TestCheckHidesEchoedSecretForms(t *testing.T) {
 		{"user-info in a bad URL", []string{"--api", "oracle", "--base-url", "ftp://alice:" + password + "@host", "--id", "1"}, 2, ""},
 	}
 	for _, tt := range tests {
-		for _, format := range Formats() {
+		for _, format := range report.Formats() {
 			t.Run(tt.name+" "+string(format), func(t *testing.T) {
 				gotAuth.Store("")
 				code, out, errOut := runCheckCmd(t, append(tt.args, "--format", string(format), "--retries", "0")...)
@@ -549,7 +511,7 @@ func TestCheckHidesEchoedSecretForms(t *testing.T) {
 				case tt.wantAuth != "":
 					assert.Equal(t, tt.wantAuth, gotAuth.Load())
 				}
-				if tt.code == 1 && format == FormatText {
+				if tt.code == 1 && format == report.FormatText {
 					assert.Contains(t, all, "REDACTED")
 				}
 				if tt.name == "user-info and another Authorization" {
@@ -600,4 +562,20 @@ func TestCheckJUnitRequestFailed(t *testing.T) {
 			assert.NotContains(t, out, tt.not)
 		})
 	}
+}
+
+// TestCheckMarkdown: check's Markdown summary is headed by the command
+// that ran, and a redacted token in a code span keeps the span closed.
+func TestCheckMarkdown(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"error": {"code": 400, "message": "Unable to complete operation.", "details": []}}`)
+	}))
+	t.Cleanup(srv.Close)
+	code, out, _ := runCheckCmd(t, "--api", "esri", "--base-url", srv.URL, "--task-group-job-id", "A", "--task-operation-id", "B",
+		"--token", "tok-0123456789", "--format", "markdown")
+	assert.Equal(t, 1, code)
+	assert.True(t, strings.HasPrefix(out, "## taskmock check\n"), out)
+	assert.Contains(t, out, "&token=REDACTED` | error |")
+	assert.NotContains(t, out, "tok-0123456789")
 }

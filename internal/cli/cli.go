@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/taskmock/taskmock/specs"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // The exit codes of taskmock.
@@ -257,7 +259,7 @@ func (e *env) print(s string) error {
 
 // fail prints "CMD: ERR" as one line on stderr and returns err with code.
 func (e *env) fail(cmd string, code int, err error) error {
-	fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(err.Error()))
+	fmt.Fprintf(e.stderr, "%s: %s\n", cmd, textutil.OneLine(err.Error()))
 	return &ExitError{Code: code, Err: err}
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/internal/reqcheck"
 	"github.com/taskmock/taskmock/specs"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // requestChecker checks expected requests (Pact interactions) against the
@@ -37,7 +39,7 @@ func requestViolations(ex contract.Exchange) []contract.Violation {
 	}
 	req, err := http.NewRequest(rq.Method, target, body)
 	if err != nil {
-		return []contract.Violation{{API: ex.API, Severity: contract.SeverityError, Rule: contract.RuleRequestInvalid, Location: "request", Message: "not a request: " + oneLine(err.Error())}}
+		return []contract.Violation{{API: ex.API, Severity: contract.SeverityError, Rule: contract.RuleRequestInvalid, Location: "request", Message: "not a request: " + textutil.OneLine(err.Error())}}
 	}
 	for k, vs := range rq.Header {
 		req.Header[k] = vs

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // The values of --progress.
@@ -160,7 +162,7 @@ func (p *progress) line() string {
 	default:
 		where = fmt.Sprintf(" (%s), ", byteSize(p.read))
 	}
-	source := oneLine(p.source)
+	source := textutil.OneLine(p.source)
 	rest := where + counts
 	room := width - utf8.RuneCountInString(prefix+rest)
 	if utf8.RuneCountInString(source) > room && room < progressMinSource {

@@ -18,6 +18,8 @@ import (
 	"github.com/taskmock/taskmock/fixtures"
 	"github.com/taskmock/taskmock/mockserver"
 	"github.com/taskmock/taskmock/specs"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // serveLimits are the limits of the HTTP server of taskmock serve, against
@@ -318,7 +320,7 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		// One line per invalid fixture file, or one for invalid flags.
 		leaves := leafErrors(err)
 		for _, le := range leaves[:len(leaves)-1] {
-			fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(strings.TrimPrefix(le.Error(), "mockserver: ")))
+			fmt.Fprintf(e.stderr, "%s: %s\n", cmd, textutil.OneLine(strings.TrimPrefix(le.Error(), "mockserver: ")))
 		}
 		last := errors.New(strings.TrimPrefix(leaves[len(leaves)-1].Error(), "mockserver: "))
 		if len(fixtureDirs) > 0 && strings.HasPrefix(last.Error(), "fixture") {

@@ -13,8 +13,11 @@ import (
 	"strings"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/report"
 	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // The values of --color.
@@ -58,7 +61,7 @@ Flags:
                    updateTask; needs --api (default getTask; a HAR entry
                    is always checked as the operation of its request)
   --name NAME      the name of standard input in the reports (default -)
-  --format FORMAT  the report format: ` + choices(Formats()) + ` (default text)
+  --format FORMAT  the report format: ` + choices(report.Formats()) + ` (default text)
                      text   one line per violation and a summary line
                      json   {"summary": {...}, "results": [...]}, every response
                      junit  JUnit XML, one test case per response, for CI
@@ -136,7 +139,7 @@ func runValidate(e *env, args []string) error {
 	api := fs.String("api", "", "")
 	opName := fs.String("operation", "", "")
 	stdinName := fs.String("name", "-", "")
-	format := fs.String("format", string(FormatText), "")
+	format := fs.String("format", string(report.FormatText), "")
 	strict := fs.Bool("strict", false, "")
 	color := fs.String("color", colorAuto, "")
 	progressMode := fs.String("progress", progressAuto, "")
@@ -196,8 +199,8 @@ func runValidate(e *env, args []string) error {
 		}
 		operation = op.ID
 	}
-	if !slices.Contains(Formats(), Format(*format)) {
-		return e.usageFail(cmd, fmt.Errorf("--format must be %s, got %q", choices(Formats()), *format))
+	if !slices.Contains(report.Formats(), report.Format(*format)) {
+		return e.usageFail(cmd, fmt.Errorf("--format must be %s, got %q", choices(report.Formats()), *format))
 	}
 	colors := []string{colorAuto, colorAlways, colorNever}
 	if !slices.Contains(colors, *color) {
@@ -229,7 +232,7 @@ func runValidate(e *env, args []string) error {
 		// soft limit keeps the garbage collector's slack from doubling it.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(validateMemoryLimit(*maxBody)))
 	}
-	ropts := ReportOptions{Strict: *strict, Color: *format == string(FormatText) && useColor(*color, e.stdout)}
+	ropts := report.Options{Strict: *strict, Color: *format == string(report.FormatText) && useColor(*color, e.stdout)}
 	prog := newProgress(*progressMode, cmd, e.stderr)
 	if prog != nil {
 		// Every other line of stderr erases the progress line first, and
@@ -239,14 +242,17 @@ func runValidate(e *env, args []string) error {
 		e = &ec
 		defer prog.clear()
 	}
-	rw, err := newReportWriter(e.stdout, Format(*format), ropts, newFileSpool)
+	ropts.TempFiles = true
+	if prog != nil && isTerminal(e.stdout) {
+		ropts.BeforeWrite = prog.clear
+	}
+	rw, err := report.NewWriter(e.stdout, report.Format(*format), ropts)
 	if err != nil {
 		return e.fail(cmd, ExitUsage, err)
 	}
-	defer rw.remove()
-	if prog != nil && isTerminal(e.stdout) {
-		rw.beforeWrite = prog.clear
-	}
+	defer rw.Remove()
+	// The formats that place each violation at its line.
+	placed := map[report.Format]bool{report.FormatGitHub: true, report.FormatSARIF: true}
 	var writeErr error
 	// seen gathers the credentials of the requests (and the Set-Cookie
 	// values) read so far: a response may echo a session cookie or a token
@@ -269,7 +275,7 @@ func runValidate(e *env, args []string) error {
 		if ex.Request == nil {
 			ex.Operation = operation
 		}
-		r := Result{Source: it.Source, Report: v.Validate(ex)}
+		r := report.Result{Source: it.Source, Report: v.Validate(ex)}
 		if it.CheckRequest {
 			r.Report.Violations = append(r.Report.Violations, requestViolations(ex)...)
 		}
@@ -281,15 +287,19 @@ func runValidate(e *env, args []string) error {
 		if rq := ex.Request; rq != nil && rq.Method != "" && rq.URL != "" {
 			r.Request = rq.Method + " " + secrets.Collect(rq.URL, rq.Header, rq.Form).RedactURL(rq.URL)
 		}
-		if Format(*format) == FormatGitHub || Format(*format) == FormatSARIF {
-			r.File, r.Lines = placeViolations(it.Source, ex.Body, r.Report.Violations)
+		r.File = it.File
+		if it.Line != nil && placed[report.Format(*format)] {
+			r.Lines = make([]int, len(r.Report.Violations))
+			for i, v := range r.Report.Violations {
+				r.Lines[i] = it.Line(v.Location)
+			}
 		}
 		if *writeBaselinePath != "" {
 			for _, v := range r.Report.Violations {
 				found = append(found, baselineEntry{Source: it.Source, Rule: v.Rule, Location: v.Location})
 			}
 		}
-		if err := rw.add(r); err != nil {
+		if err := rw.Add(r); err != nil {
 			writeErr = err
 			return err
 		}
@@ -305,12 +315,12 @@ func runValidate(e *env, args []string) error {
 		if _, ok := errors.AsType[*contract.BodyTooLargeError](err); ok {
 			hint = "; raise --max-body to check it"
 		}
-		fmt.Fprintf(e.stderr, "%s: %s%s\n", cmd, oneLine(err.Error()), hint)
+		fmt.Fprintf(e.stderr, "%s: %s%s\n", cmd, textutil.OneLine(err.Error()), hint)
 		msg := err.Error()
 		if le, ok := errors.AsType[*contract.LoadError](err); ok && le.Err != nil {
 			source, msg = le.Source, le.Err.Error()
 		}
-		if err := rw.add(Result{Source: source, Error: msg + hint}); err != nil && writeErr == nil {
+		if err := rw.Add(report.Result{Source: source, Error: msg + hint}); err != nil && writeErr == nil {
 			writeErr = err
 		}
 	}
@@ -324,12 +334,12 @@ func runValidate(e *env, args []string) error {
 		// entries were checked), a named pipe skipped in a directory: one
 		// line says what was set aside, and the JSON and JUnit reports
 		// carry it as a notice.
-		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(le.Error()))
+		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, textutil.OneLine(le.Error()))
 		source, msg := le.Source, le.Error()
 		if le.Err != nil {
 			msg = le.Err.Error()
 		}
-		if err := rw.add(Result{Source: source, Notice: msg}); err != nil && writeErr == nil {
+		if err := rw.Add(report.Result{Source: source, Notice: msg}); err != nil && writeErr == nil {
 			writeErr = err
 		}
 	}
@@ -360,7 +370,7 @@ func runValidate(e *env, args []string) error {
 			stats, err = contract.Walk(p, opts, collect)
 		}
 		skipped += stats.Skipped
-		rw.notRecorded(stats.NotRecorded)
+		rw.NotRecorded(stats.NotRecorded)
 		if e.ctx.Err() != nil {
 			return e.fail(cmd, ExitUsage, errors.New("interrupted"))
 		}
@@ -378,20 +388,20 @@ func runValidate(e *env, args []string) error {
 	}
 
 	prog.clear()
-	if err := rw.close(); err != nil {
+	if err := rw.Close(); err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", err))
 	}
-	if err := rw.remove(); err != nil {
+	if err := rw.Remove(); err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("removing the spooled report: %w", err))
 	}
 
-	sum := rw.summary()
+	sum := rw.Summary()
 	if *writeBaselinePath != "" && !unreadable {
 		// The violations found are accepted from now on: the run passes.
 		if err := writeBaseline(*writeBaselinePath, found); err != nil {
 			return e.fail(cmd, ExitUsage, fmt.Errorf("--write-baseline %s: %w", *writeBaselinePath, err))
 		}
-		fmt.Fprintf(e.stderr, "%s: %s accepted in %s\n", cmd, plural(len(slices.Compact(found)), "violation"), *writeBaselinePath)
+		fmt.Fprintf(e.stderr, "%s: %s accepted in %s\n", cmd, textutil.Plural(len(slices.Compact(found)), "violation"), *writeBaselinePath)
 		if sum.Checked > 0 {
 			return nil
 		}
@@ -403,7 +413,7 @@ func runValidate(e *env, args []string) error {
 	case sum.Checked == 0:
 		msg := "no response of the two APIs found in the input"
 		if skipped > 0 {
-			msg += fmt.Sprintf(" (%s skipped", plural(skipped, "HAR entry"))
+			msg += fmt.Sprintf(" (%s skipped", textutil.Plural(skipped, "HAR entry"))
 			if n := sum.NotRecorded; n > 0 {
 				msg += fmt.Sprintf(", %d of them: body not recorded", n)
 			}
@@ -411,8 +421,8 @@ func runValidate(e *env, args []string) error {
 		}
 		return e.fail(cmd, ExitUsage, errors.New(msg))
 	case sum.Failed() > 0:
-		err := fmt.Errorf("%d of %s failed the contract", sum.Failed(), plural(sum.Checked, "response"))
-		if *format == string(FormatText) {
+		err := fmt.Errorf("%d of %s failed the contract", sum.Failed(), textutil.Plural(sum.Checked, "response"))
+		if *format == string(report.FormatText) {
 			// The summary line of the report already says so.
 			return &ExitError{Code: ExitViolations, Err: err}
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/internal/cli"
+	"github.com/taskmock/taskmock/report"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -411,19 +412,19 @@ func assertEmptyDir(t *testing.T, dir string) {
 	assert.Empty(t, entries, "temporary files left in %s", dir)
 }
 
-// TestValidateReportsUnchanged: what validate writes is what Render
+// TestValidateReportsUnchanged: what validate writes is what report.Render
 // renders for the same results, in every format, so the goldens of
 // report_test.go hold for validate too.
 func TestValidateReportsUnchanged(t *testing.T) {
 	lowerState := variant(t, oracleExample, "lower-state.json", `"state": "COMPLETED"`, `"state": "completed"`)
 	badPair := variant(t, esriExample, "bad-pair.json", `"statusCode": 0,`, `"statusCode": 3,`)
 	inputs := []string{esriExample, lowerState, badPair, oracleExample, lowerState}
-	for _, format := range cli.Formats() {
-		if format == cli.FormatGitHub || format == cli.FormatSARIF {
+	for _, format := range report.Formats() {
+		if format == report.FormatGitHub || format == report.FormatSARIF {
 			continue // they place violations in the input: TestValidateGitHubLines, TestValidateSARIF
 		}
 		t.Run(string(format), func(t *testing.T) {
-			var results []cli.Result
+			var results []report.Result
 			for _, in := range inputs {
 				r := run(t, "", "validate", "--format", "json", in)
 				var rep struct {
@@ -438,10 +439,10 @@ func TestValidateReportsUnchanged(t *testing.T) {
 				require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
 				require.Len(t, rep.Results, 1)
 				jr := rep.Results[0]
-				results = append(results, cli.Result{Source: jr.Source,
+				results = append(results, report.Result{Source: jr.Source,
 					Report: contract.Report{API: jr.API, Operation: jr.Operation, Status: jr.Status, Violations: jr.Violations}})
 			}
-			want, err := cli.Render(format, results, cli.ReportOptions{})
+			want, err := report.Render(format, results, report.Options{})
 			require.NoError(t, err)
 			r := run(t, "", append([]string{"validate", "--format", string(format), "--color", "never"}, inputs...)...)
 			assert.Equal(t, string(want), r.stdout)

@@ -1,4 +1,4 @@
-package cli
+package report
 
 import (
 	"bytes"
@@ -17,9 +17,9 @@ import (
 )
 
 // wholeJSON and wholeJUnit encode the report as one document in memory,
-// as Render did before the reportWriter: the writer must give the same
+// as Render did before the Writer: the writer must give the same
 // bytes.
-func wholeJSON(results []Result, opts ReportOptions) []byte {
+func wholeJSON(results []Result, opts Options) []byte {
 	rep := jsonReport{Summary: Summarize(results, opts), Results: []jsonResult{}}
 	for _, r := range results {
 		rep.Results = append(rep.Results, newJSONResult(r))
@@ -34,7 +34,7 @@ func wholeJSON(results []Result, opts ReportOptions) []byte {
 	return b.Bytes()
 }
 
-func wholeJUnit(results []Result, opts ReportOptions) []byte {
+func wholeJUnit(results []Result, opts Options) []byte {
 	byAPI := map[specs.Name]*junitSuite{}
 	var names []specs.Name
 	doc := junitSuites{Name: "taskmock"}
@@ -101,24 +101,21 @@ func writerCases() map[string][]Result {
 func TestReportWriterMatchesWholeDocument(t *testing.T) {
 	for name, results := range writerCases() {
 		for _, strict := range []bool{false, true} {
-			opts := ReportOptions{Strict: strict}
-			for _, spools := range []struct {
-				name string
-				new  func() (spool, error)
-			}{{"memory", newMemSpool}, {"file", newFileSpool}} {
-				t.Run(fmt.Sprintf("%s/strict=%v/%s", name, strict, spools.name), func(t *testing.T) {
+			for _, tempFiles := range []bool{false, true} {
+				opts := Options{Strict: strict, TempFiles: tempFiles}
+				t.Run(fmt.Sprintf("%s/strict=%v/tempfiles=%v", name, strict, tempFiles), func(t *testing.T) {
 					t.Setenv("TMPDIR", t.TempDir())
 					for format, want := range map[Format][]byte{FormatJSON: wholeJSON(results, opts), FormatJUnit: wholeJUnit(results, opts)} {
 						var b bytes.Buffer
-						rw, err := newReportWriter(&b, format, opts, spools.new)
+						rw, err := NewWriter(&b, format, opts)
 						require.NoError(t, err)
 						for _, r := range results {
-							require.NoError(t, rw.add(r))
+							require.NoError(t, rw.Add(r))
 						}
-						require.NoError(t, rw.close())
-						require.NoError(t, rw.remove())
+						require.NoError(t, rw.Close())
+						require.NoError(t, rw.Remove())
 						assert.Equal(t, string(want), b.String(), format)
-						assert.Equal(t, Summarize(results, opts), rw.summary())
+						assert.Equal(t, Summarize(results, opts), rw.Summary())
 						entries, err := os.ReadDir(os.Getenv("TMPDIR"))
 						require.NoError(t, err)
 						assert.Empty(t, entries, "spools removed")
@@ -133,15 +130,15 @@ func TestReportWriterMatchesWholeDocument(t *testing.T) {
 // is added, before the next result, and the summary on close.
 func TestReportWriterText(t *testing.T) {
 	var b bytes.Buffer
-	rw, err := newReportWriter(&b, FormatText, ReportOptions{}, newMemSpool)
+	rw, err := NewWriter(&b, FormatText, Options{})
 	require.NoError(t, err)
-	defer rw.remove()
+	defer rw.Remove()
 	bad := Result{Source: "bad.json", Report: contract.Report{Violations: []contract.Violation{{Severity: contract.SeverityError, Rule: "r", Location: "/a", Message: "m"}}}}
-	require.NoError(t, rw.add(Result{Source: "ok.json"}))
+	require.NoError(t, rw.Add(Result{Source: "ok.json"}))
 	assert.Empty(t, b.String())
-	require.NoError(t, rw.add(bad))
+	require.NoError(t, rw.Add(bad))
 	assert.Equal(t, "bad.json: error /a r: m\n", b.String())
-	require.NoError(t, rw.close())
+	require.NoError(t, rw.Close())
 	assert.Equal(t, "bad.json: error /a r: m\nchecked 2 responses: 1 passed, 1 failed (1 error, 0 warnings)\n", b.String())
 }
 
@@ -152,16 +149,16 @@ func TestReportWriterRemoveWithoutClose(t *testing.T) {
 		t.Run(string(format), func(t *testing.T) {
 			tmp := t.TempDir()
 			t.Setenv("TMPDIR", tmp)
-			rw, err := newReportWriter(&bytes.Buffer{}, format, ReportOptions{}, newFileSpool)
+			rw, err := NewWriter(&bytes.Buffer{}, format, Options{TempFiles: true})
 			require.NoError(t, err)
 			for _, r := range writerCases()["many"] {
-				require.NoError(t, rw.add(r))
+				require.NoError(t, rw.Add(r))
 			}
 			entries, err := os.ReadDir(tmp)
 			require.NoError(t, err)
 			assert.NotEmpty(t, entries, "results are spooled to files")
-			require.NoError(t, rw.remove())
-			require.NoError(t, rw.remove(), "remove twice is harmless")
+			require.NoError(t, rw.Remove())
+			require.NoError(t, rw.Remove(), "remove twice is harmless")
 			entries, err = os.ReadDir(tmp)
 			require.NoError(t, err)
 			assert.Empty(t, entries)

@@ -1,4 +1,4 @@
-package cli_test
+package report_test
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskmock/taskmock/contract"
-	"github.com/taskmock/taskmock/internal/cli"
+	"github.com/taskmock/taskmock/report"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -27,8 +27,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // characters, a passing response with a warning, both APIs, an unknown
 // status, an input that could not be read, and the torn end of a recording
 // set aside as a notice.
-func sampleResults() []cli.Result {
-	return []cli.Result{
+func sampleResults() []report.Result {
+	return []report.Result{
 		{Source: "tasks/ok.json", Report: contract.Report{API: specs.Esri}},
 		{Source: "tasks/t1.json", File: "tasks/t1.json", Lines: []int{4, 9}, Report: contract.Report{API: specs.Esri, Status: 200, Violations: []contract.Violation{
 			{API: specs.Esri, Severity: contract.SeverityError, Rule: contract.RuleEsriStatusPair, Location: "/task/statusCode",
@@ -52,22 +52,22 @@ func sampleResults() []cli.Result {
 func TestRenderGolden(t *testing.T) {
 	tests := []struct {
 		golden string
-		format cli.Format
-		opts   cli.ReportOptions
+		format report.Format
+		opts   report.Options
 	}{
-		{"report.txt", cli.FormatText, cli.ReportOptions{}},
-		{"report.color.txt", cli.FormatText, cli.ReportOptions{Color: true}},
-		{"report.strict.txt", cli.FormatText, cli.ReportOptions{Strict: true}},
-		{"report.json", cli.FormatJSON, cli.ReportOptions{}},
-		{"report.xml", cli.FormatJUnit, cli.ReportOptions{}},
-		{"report.strict.xml", cli.FormatJUnit, cli.ReportOptions{Strict: true}},
-		{"report.github.txt", cli.FormatGitHub, cli.ReportOptions{}},
-		{"report.md", cli.FormatMarkdown, cli.ReportOptions{}},
-		{"report.sarif", cli.FormatSARIF, cli.ReportOptions{}},
+		{"report.txt", report.FormatText, report.Options{}},
+		{"report.color.txt", report.FormatText, report.Options{Color: true}},
+		{"report.strict.txt", report.FormatText, report.Options{Strict: true}},
+		{"report.json", report.FormatJSON, report.Options{}},
+		{"report.xml", report.FormatJUnit, report.Options{}},
+		{"report.strict.xml", report.FormatJUnit, report.Options{Strict: true}},
+		{"report.github.txt", report.FormatGitHub, report.Options{}},
+		{"report.md", report.FormatMarkdown, report.Options{}},
+		{"report.sarif", report.FormatSARIF, report.Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got, err := cli.Render(tt.format, sampleResults(), tt.opts)
+			got, err := report.Render(tt.format, sampleResults(), tt.opts)
 			require.NoError(t, err)
 			assertGolden(t, filepath.Join("testdata", tt.golden), got)
 		})
@@ -89,16 +89,16 @@ func assertGolden(t *testing.T, path string, got []byte) {
 
 func TestRenderEmpty(t *testing.T) {
 	tests := []struct {
-		format cli.Format
+		format report.Format
 		want   string
 	}{
-		{cli.FormatText, "checked 0 responses: 0 passed, 0 failed (0 errors, 0 warnings)\n"},
-		{cli.FormatJSON, "{\n  \"summary\": {\n    \"checked\": 0,\n    \"passed\": 0,\n    \"errors\": 0,\n    \"warnings\": 0\n  },\n  \"results\": []\n}\n"},
-		{cli.FormatJUnit, xml.Header + "<testsuites name=\"taskmock\" tests=\"0\" failures=\"0\" errors=\"0\"></testsuites>\n"},
+		{report.FormatText, "checked 0 responses: 0 passed, 0 failed (0 errors, 0 warnings)\n"},
+		{report.FormatJSON, "{\n  \"summary\": {\n    \"checked\": 0,\n    \"passed\": 0,\n    \"errors\": 0,\n    \"warnings\": 0\n  },\n  \"results\": []\n}\n"},
+		{report.FormatJUnit, xml.Header + "<testsuites name=\"taskmock\" tests=\"0\" failures=\"0\" errors=\"0\"></testsuites>\n"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
-			got, err := cli.Render(tt.format, nil, cli.ReportOptions{})
+			got, err := report.Render(tt.format, nil, report.Options{})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, string(got))
 		})
@@ -106,7 +106,7 @@ func TestRenderEmpty(t *testing.T) {
 }
 
 func TestRenderUnknownFormat(t *testing.T) {
-	_, err := cli.Render("yaml", sampleResults(), cli.ReportOptions{})
+	_, err := report.Render("yaml", sampleResults(), report.Options{})
 	assert.EqualError(t, err, `unknown report format "yaml"`)
 }
 
@@ -115,22 +115,22 @@ func TestRenderTextSummaryWording(t *testing.T) {
 	fail := contract.Violation{Severity: contract.SeverityError, Rule: "r", Location: "/a", Message: "m"}
 	tests := []struct {
 		name    string
-		results []cli.Result
+		results []report.Result
 		strict  bool
 		want    string
 	}{
-		{"one passed", []cli.Result{{Source: "a"}},
+		{"one passed", []report.Result{{Source: "a"}},
 			false, "checked 1 response: 1 passed, 0 failed (0 errors, 0 warnings)"},
-		{"one error one warning", []cli.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{fail, warn}}}},
+		{"one error one warning", []report.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{fail, warn}}}},
 			false, "checked 1 response: 0 passed, 1 failed (1 error, 1 warning)"},
-		{"warning passes", []cli.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{warn, warn}}}, {Source: "b"}},
+		{"warning passes", []report.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{warn, warn}}}, {Source: "b"}},
 			false, "checked 2 responses: 2 passed, 0 failed (0 errors, 2 warnings)"},
-		{"strict warning fails", []cli.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{warn}}}, {Source: "b"}},
+		{"strict warning fails", []report.Result{{Source: "a", Report: contract.Report{Violations: []contract.Violation{warn}}}, {Source: "b"}},
 			true, "checked 2 responses: 1 passed, 1 failed (0 errors, 1 warning)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := cli.RenderText(tt.results, cli.ReportOptions{Strict: tt.strict})
+			out := report.RenderText(tt.results, report.Options{Strict: tt.strict})
 			lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 			assert.Equal(t, tt.want, lines[len(lines)-1])
 		})
@@ -140,9 +140,9 @@ func TestRenderTextSummaryWording(t *testing.T) {
 // hostile is a result whose source and message hold what breaks naive
 // output: newlines, escape sequences, NUL, invalid UTF-8, XML's special
 // characters and the end of a CDATA section.
-func hostile() []cli.Result {
+func hostile() []report.Result {
 	msg := "line1\nline2\r\t\x1b[31mred\x00 \xff\xfe <a href=\"x\">&amp;</a> ]]> \u2028 \ufffd ok"
-	return []cli.Result{{
+	return []report.Result{{
 		Source: "dir\nname\x00.json",
 		Report: contract.Report{API: specs.Oracle, Violations: []contract.Violation{
 			{Severity: contract.SeverityError, Rule: contract.RuleSchemaType, Location: "/a\n/b", Message: msg},
@@ -152,7 +152,7 @@ func hostile() []cli.Result {
 }
 
 func TestRenderTextKeepsOneLinePerViolation(t *testing.T) {
-	out := string(cli.RenderText(hostile(), cli.ReportOptions{}))
+	out := string(report.RenderText(hostile(), report.Options{}))
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	require.Len(t, lines, 3, out)
 	assert.Equal(t, "dir name .json: error /a /b schema-type: line1 line2   [31mred     <a href=\"x\">&amp;</a> ]]>   \ufffd ok", lines[0])
@@ -163,7 +163,7 @@ func TestRenderTextKeepsOneLinePerViolation(t *testing.T) {
 
 func TestRenderJUnitIsValidXML(t *testing.T) {
 	for _, strict := range []bool{false, true} {
-		out, err := cli.RenderJUnit(hostile(), cli.ReportOptions{Strict: strict})
+		out, err := report.RenderJUnit(hostile(), report.Options{Strict: strict})
 		require.NoError(t, err)
 		dec := xml.NewDecoder(bytes.NewReader(out))
 		var text strings.Builder
@@ -182,7 +182,7 @@ func TestRenderJUnitIsValidXML(t *testing.T) {
 }
 
 func TestRenderJUnitStructure(t *testing.T) {
-	out, err := cli.RenderJUnit(sampleResults(), cli.ReportOptions{})
+	out, err := report.RenderJUnit(sampleResults(), report.Options{})
 	require.NoError(t, err)
 	var doc struct {
 		Name     string `xml:"name,attr"`
@@ -248,7 +248,7 @@ func TestRenderJUnitStructure(t *testing.T) {
 }
 
 func TestRenderJSONStructure(t *testing.T) {
-	out, err := cli.RenderJSON(sampleResults(), cli.ReportOptions{})
+	out, err := report.RenderJSON(sampleResults(), report.Options{})
 	require.NoError(t, err)
 	var rep jsonReport
 	decodeStrict(t, out, &rep)

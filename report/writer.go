@@ -1,4 +1,4 @@
-package cli
+package report
 
 import (
 	"bufio"
@@ -10,25 +10,29 @@ import (
 	"io"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/taskmock/taskmock/specs"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
-// reportWriter writes a report one result at a time, so that a run holds
+// Writer writes a report one result at a time, so that a run holds
 // no more than one result in memory whatever the number of responses.
 //
 // The text format goes straight to w: each result's violation lines as
-// it is added, the summary line on close. The JSON and JUnit documents
-// start with counts, so each rendered result is spooled (to a temporary
-// file in validate) and the document is written on close: the summary,
-// then the spooled results, copied. The bytes are those of Render.
+// it is added, the summary line on Close; the github format likewise.
+// The other documents start with counts, so each rendered result is
+// spooled (in memory, or in a temporary file with Options.TempFiles) and
+// the document is written on Close: the summary, then the spooled results,
+// copied. The bytes are those of Render.
 //
-// Call add for each result, then close; remove must be called in every
-// case (defer it): it deletes the spools, also when close was not reached.
-type reportWriter struct {
+// Call Add for each result, then Close; Remove must be called in every
+// case (defer it): it deletes the spools, also when Close was not reached.
+type Writer struct {
 	w        io.Writer
 	format   Format
-	opts     ReportOptions
+	opts     Options
 	newSpool func() (spool, error)
 	sum      Summary
 	buf      bytes.Buffer // the rendering of one result
@@ -39,15 +43,18 @@ type reportWriter struct {
 	suites map[specs.Name]*junitSpool
 	spools []spool // every spool made, for remove
 	sarifN int     // the SARIF results written so far
-	// beforeWrite, when set, is called before each write to w (validate
-	// erases its progress line when w is the same terminal).
-	beforeWrite func()
+	// JUnit: whether a result came from a live check (the suites then
+	// have a time), and how many of those requests could not be made
+	// (errors, not failures).
+	live          bool
+	requestErrors int
 }
 
 // junitSpool holds the test cases of one suite.
 type junitSpool struct {
 	spool
 	tests, failures, errors int
+	time                    time.Duration // the latency of its live checks
 }
 
 // spool holds rendered results until the document is written.
@@ -56,21 +63,25 @@ type spool interface {
 	// contents returns what was written, from the start. It is called once,
 	// after the last write.
 	contents() (io.Reader, error)
-	// remove frees the spool; it may be called more than once.
+	// Remove frees the spool; it may be called more than once.
 	remove() error
 }
 
-// newReportWriter returns a writer of the report in format to w, which
-// spools with newSpool (newMemSpool or newFileSpool).
-func newReportWriter(w io.Writer, format Format, opts ReportOptions, newSpool func() (spool, error)) (*reportWriter, error) {
+// NewWriter returns a Writer of the report in format to w. It spools in
+// memory, or in temporary files when opts.TempFiles is set.
+func NewWriter(w io.Writer, format Format, opts Options) (*Writer, error) {
 	if !slices.Contains(Formats(), format) {
 		return nil, fmt.Errorf("unknown report format %q", format)
 	}
-	return &reportWriter{w: w, format: format, opts: opts, newSpool: newSpool}, nil
+	newSpool := newMemSpool
+	if opts.TempFiles {
+		newSpool = newFileSpool
+	}
+	return &Writer{w: w, format: format, opts: opts, newSpool: newSpool}, nil
 }
 
-// add counts r and writes it: to w in the text format, else to a spool.
-func (rw *reportWriter) add(r Result) error {
+// Add counts r and writes it: to w in the text format, else to a spool.
+func (rw *Writer) Add(r Result) error {
 	switch {
 	case r.Notice != "":
 		rw.sum.Notices++
@@ -88,6 +99,9 @@ func (rw *reportWriter) add(r Result) error {
 	rw.buf.Reset()
 	switch rw.format {
 	case FormatText:
+		if r.Live != nil {
+			rw.buf.WriteString(requestLine(r))
+		}
 		for _, v := range r.Report.Violations {
 			writeViolationLine(&rw.buf, resultSource(r), v, rw.opts.Color)
 		}
@@ -175,6 +189,13 @@ func (rw *reportWriter) add(r Result) error {
 		if tc.Error != nil {
 			suite.errors++
 		}
+		if r.Live != nil {
+			rw.live = true
+			suite.time += r.Live.Latency
+			if r.Live.Error != "" {
+				rw.requestErrors++
+			}
+		}
 		rw.buf.WriteByte('\n')
 		enc := xml.NewEncoder(&rw.buf)
 		enc.Indent("    ", "  ")
@@ -187,25 +208,25 @@ func (rw *reportWriter) add(r Result) error {
 	return nil
 }
 
-// summary counts the results added so far.
-func (rw *reportWriter) summary() Summary { return rw.sum }
+// Summary counts the results added so far.
+func (rw *Writer) Summary() Summary { return rw.sum }
 
-// notRecorded counts n HAR entries skipped because their body was not
+// NotRecorded counts n HAR entries skipped because their body was not
 // saved, for the summary.
-func (rw *reportWriter) notRecorded(n int) { rw.sum.NotRecorded += n }
+func (rw *Writer) NotRecorded(n int) { rw.sum.NotRecorded += n }
 
-// close writes the end of the report: the summary line of the text
+// Close writes the end of the report: the summary line of the text
 // format, or the whole JSON or JUnit document.
-func (rw *reportWriter) close() error {
+func (rw *Writer) Close() error {
 	rw.buf.Reset()
 	switch rw.format {
 	case FormatText:
 		s := rw.sum
 		line := fmt.Sprintf("checked %s: %d passed, %d failed (%s, %s)",
-			plural(s.Checked, "response"), s.Passed, s.Failed(),
-			plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+			textutil.Plural(s.Checked, "response"), s.Passed, s.Failed(),
+			textutil.Plural(s.Errors, "error"), textutil.Plural(s.Warnings, "warning"))
 		if s.NotRecorded > 0 {
-			line += fmt.Sprintf("; %s skipped: body not recorded", plural(s.NotRecorded, "HAR entry"))
+			line += fmt.Sprintf("; %s skipped: body not recorded", textutil.Plural(s.NotRecorded, "HAR entry"))
 		}
 		if rw.opts.Color {
 			c := ansiGreen
@@ -219,8 +240,8 @@ func (rw *reportWriter) close() error {
 		return rw.write(rw.buf.Bytes())
 	case FormatGitHub:
 		s := rw.sum
-		fmt.Fprintf(&rw.buf, "taskmock validate: checked %s: %d passed, %d failed (%s, %s)\n",
-			plural(s.Checked, "response"), s.Passed, s.Failed(), plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+		fmt.Fprintf(&rw.buf, "%s: checked %s: %d passed, %d failed (%s, %s)\n", rw.opts.tool(),
+			textutil.Plural(s.Checked, "response"), s.Passed, s.Failed(), textutil.Plural(s.Errors, "error"), textutil.Plural(s.Warnings, "warning"))
 		return rw.write(rw.buf.Bytes())
 	case FormatSARIF:
 		if err := writeSARIFHead(&rw.buf); err != nil {
@@ -237,7 +258,7 @@ func (rw *reportWriter) close() error {
 		}
 		return rw.write([]byte("]\n    }\n  ]\n}\n"))
 	case FormatMarkdown:
-		writeMarkdownHead(&rw.buf, rw.sum, rw.results != nil)
+		writeMarkdownHead(&rw.buf, rw.opts.tool(), rw.sum, rw.results != nil)
 		if err := rw.write(rw.buf.Bytes()); err != nil {
 			return err
 		}
@@ -266,18 +287,28 @@ func (rw *reportWriter) close() error {
 		return rw.write([]byte("]\n}\n"))
 	case FormatJUnit:
 		rw.buf.WriteString(xml.Header)
-		fmt.Fprintf(&rw.buf, `<testsuites name="taskmock" tests="%d" failures="%d" errors="%d">`,
-			rw.sum.Checked+rw.sum.Unreadable+rw.sum.Notices, rw.sum.Checked-rw.sum.Passed, rw.sum.Unreadable)
+		fmt.Fprintf(&rw.buf, `<testsuites name="taskmock" tests="%d" failures="%d" errors="%d"`,
+			rw.sum.Checked+rw.sum.Unreadable+rw.sum.Notices, rw.sum.Checked-rw.sum.Passed-rw.requestErrors, rw.sum.Unreadable+rw.requestErrors)
 		names := make([]specs.Name, 0, len(rw.suites))
-		for n := range rw.suites {
+		var total time.Duration
+		for n, s := range rw.suites {
 			names = append(names, n)
+			total += s.time
 		}
+		if rw.live {
+			fmt.Fprintf(&rw.buf, ` time="%s"`, seconds(total))
+		}
+		rw.buf.WriteByte('>')
 		slices.Sort(names)
 		for _, n := range names {
 			suite := rw.suites[n]
 			rw.buf.WriteString("\n  <testsuite name=\"")
 			_ = xml.EscapeText(&rw.buf, []byte(junitSuiteName(n))) // a bytes.Buffer does not fail
-			fmt.Fprintf(&rw.buf, `" tests="%d" failures="%d" errors="%d">`, suite.tests, suite.failures, suite.errors)
+			fmt.Fprintf(&rw.buf, `" tests="%d" failures="%d" errors="%d"`, suite.tests, suite.failures, suite.errors)
+			if rw.live {
+				fmt.Fprintf(&rw.buf, ` time="%s"`, seconds(suite.time))
+			}
+			rw.buf.WriteByte('>')
 			if err := rw.write(rw.buf.Bytes()); err != nil {
 				return err
 			}
@@ -297,7 +328,7 @@ func (rw *reportWriter) close() error {
 }
 
 // remove deletes the spools. It may be called more than once.
-func (rw *reportWriter) remove() error {
+func (rw *Writer) Remove() error {
 	var errs []error
 	for _, s := range rw.spools {
 		errs = append(errs, s.remove())
@@ -305,28 +336,28 @@ func (rw *reportWriter) remove() error {
 	return errors.Join(errs...)
 }
 
-func (rw *reportWriter) write(b []byte) error {
-	if rw.beforeWrite != nil {
-		rw.beforeWrite()
+func (rw *Writer) write(b []byte) error {
+	if rw.opts.BeforeWrite != nil {
+		rw.opts.BeforeWrite()
 	}
 	_, err := rw.w.Write(b)
 	return err
 }
 
 // copy writes the contents of s to w.
-func (rw *reportWriter) copy(s spool) error {
+func (rw *Writer) copy(s spool) error {
 	r, err := s.contents()
 	if err != nil {
 		return err
 	}
-	if rw.beforeWrite != nil {
-		rw.beforeWrite()
+	if rw.opts.BeforeWrite != nil {
+		rw.opts.BeforeWrite()
 	}
 	_, err = io.Copy(rw.w, r)
 	return err
 }
 
-func (rw *reportWriter) spool() (spool, error) {
+func (rw *Writer) spool() (spool, error) {
 	s, err := rw.newSpool()
 	if err != nil {
 		return nil, err
@@ -336,7 +367,7 @@ func (rw *reportWriter) spool() (spool, error) {
 }
 
 // suite returns the spool of the test cases of api, made on first use.
-func (rw *reportWriter) suite(api specs.Name) (*junitSpool, error) {
+func (rw *Writer) suite(api specs.Name) (*junitSpool, error) {
 	if s, ok := rw.suites[api]; ok {
 		return s, nil
 	}

@@ -1,15 +1,18 @@
-package cli
+package report
 
 import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+	"time"
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/specs"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // Result is the outcome of checking one response: where it came from and
@@ -46,9 +49,54 @@ type Result struct {
 	// the URL's credentials redacted: the JUnit report names the test
 	// case after it.
 	Request string
+	// Live, for an answer requested by a live check (package check), says
+	// how its request went; nil for recorded inputs. The text report gives
+	// each such result a line of its own, the JSON report its fields, the
+	// JUnit report its time, and a request that could not be made is an
+	// <error type="request"> there rather than a failure.
+	Live *Live
 }
 
-// Format is a report format of "taskmock validate --format".
+// Live is how the request of a live check went.
+type Live struct {
+	// Latency is the time of the last attempt, the body read included.
+	Latency time.Duration
+	// Attempts counts the requests sent.
+	Attempts int
+	// Retries says why each attempt before the last was retried, and
+	// Redirects lists the URLs the last attempt was redirected to, their
+	// credentials redacted.
+	Retries   []string
+	Redirects []string
+	// Error, when set, says why no answer came (redacted); the Report then
+	// holds one violation saying so.
+	Error string
+}
+
+// requestLine is the text report's line of a live check's request:
+// "SOURCE: 200 OK in 123ms (1 retry: ...; 1 redirect: ...)".
+func requestLine(r Result) string {
+	l := r.Live
+	var head string
+	if l.Error != "" {
+		head = fmt.Sprintf("request failed after %s: %s", textutil.Plural(l.Attempts, "attempt"), l.Error)
+	} else {
+		head = fmt.Sprintf("%d %s in %s", r.Report.Status, http.StatusText(r.Report.Status), l.Latency.Round(time.Millisecond))
+	}
+	var extra []string
+	if len(l.Retries) > 0 {
+		extra = append(extra, textutil.Plural(len(l.Retries), "retry")+": "+strings.Join(l.Retries, "; "))
+	}
+	if len(l.Redirects) > 0 {
+		extra = append(extra, textutil.Plural(len(l.Redirects), "redirect")+": "+strings.Join(l.Redirects, ", "))
+	}
+	if len(extra) > 0 {
+		head += " (" + strings.Join(extra, "; ") + ")"
+	}
+	return textutil.OneLine(r.Source) + ": " + textutil.OneLine(head) + "\n"
+}
+
+// Format is a report format of taskmock validate and check (--format).
 type Format string
 
 // The report formats.
@@ -66,14 +114,24 @@ func Formats() []Format {
 	return []Format{FormatText, FormatJSON, FormatJUnit, FormatGitHub, FormatMarkdown, FormatSARIF}
 }
 
-// ReportOptions are the settings of one rendering. The zero value renders
+// Options are the settings of one rendering. The zero value renders
 // without colour and counts only errors against a response.
-type ReportOptions struct {
+type Options struct {
 	// Strict makes a warning fail its response, as Report.Passed(true).
 	Strict bool
 	// Color wraps severities and the summary of the text format in ANSI
 	// colour sequences. The other formats ignore it.
 	Color bool
+	// Tool names the run in the github format's summary line and the
+	// Markdown heading; "" means "taskmock validate".
+	Tool string
+	// TempFiles makes a Writer spool the rendered results in temporary
+	// files ($TMPDIR) rather than in memory, so that a report of any size
+	// holds one result in memory. Render ignores it.
+	TempFiles bool
+	// BeforeWrite, when set, is called before each write of a Writer to its
+	// io.Writer: a progress line on the same terminal can be erased.
+	BeforeWrite func()
 }
 
 // Summary counts the results of one run.
@@ -98,7 +156,7 @@ func (s Summary) Failed() int { return s.Checked - s.Passed }
 
 // Summarize counts the results; a result passes when
 // Report.Passed(opts.Strict) holds.
-func Summarize(results []Result, opts ReportOptions) Summary {
+func Summarize(results []Result, opts Options) Summary {
 	var s Summary
 	for _, r := range results {
 		if r.Notice != "" {
@@ -120,20 +178,21 @@ func Summarize(results []Result, opts ReportOptions) Summary {
 }
 
 // Render renders the results in the given format, in memory; validate
-// writes the same bytes one result at a time with a reportWriter.
-func Render(format Format, results []Result, opts ReportOptions) ([]byte, error) {
+// writes the same bytes one result at a time with a Writer.
+func Render(format Format, results []Result, opts Options) ([]byte, error) {
 	var b bytes.Buffer
-	rw, err := newReportWriter(&b, format, opts, newMemSpool)
+	opts.TempFiles, opts.BeforeWrite = false, nil
+	rw, err := NewWriter(&b, format, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer rw.remove()
+	defer rw.Remove()
 	for _, r := range results {
-		if err := rw.add(r); err != nil {
+		if err := rw.Add(r); err != nil {
 			return nil, err
 		}
 	}
-	if err := rw.close(); err != nil {
+	if err := rw.Close(); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -160,7 +219,7 @@ const (
 // and messages are replaced by spaces, so that every violation stays on
 // one line and nothing from a recorded body reaches the terminal as an
 // escape sequence.
-func RenderText(results []Result, opts ReportOptions) []byte {
+func RenderText(results []Result, opts Options) []byte {
 	b, _ := Render(FormatText, results, opts) // text in memory cannot fail
 	return b
 }
@@ -185,8 +244,8 @@ func writeViolationLine(b *bytes.Buffer, source string, v contract.Violation, co
 			sev = ansiYellow + sev + ansiReset
 		}
 	}
-	fmt.Fprintf(b, "%s: %s %s %s: %s\n", oneLine(source), sev,
-		orDash(oneLine(v.Location)), orDash(oneLine(string(v.Rule))), oneLine(v.Message))
+	fmt.Fprintf(b, "%s: %s %s %s: %s\n", textutil.OneLine(source), sev,
+		orDash(textutil.OneLine(v.Location)), orDash(textutil.OneLine(string(v.Rule))), textutil.OneLine(v.Message))
 }
 
 // The JSON report. The types fix the field names and their order, whatever
@@ -204,6 +263,14 @@ type (
 		Violations []jsonViolation `json:"violations"`
 		Error      string          `json:"error,omitempty"`
 		Notice     string          `json:"notice,omitempty"`
+		*jsonLive
+	}
+	// jsonLive is how a live check's request went.
+	jsonLive struct {
+		LatencyMs int64    `json:"latencyMs"`
+		Attempts  int      `json:"attempts"`
+		Retries   []string `json:"retries"`
+		Redirects []string `json:"redirects"`
 	}
 	jsonViolation struct {
 		Severity contract.Severity `json:"severity"`
@@ -227,6 +294,13 @@ func newJSONResult(r Result) jsonResult {
 	if r.Error != "" || r.Notice != "" {
 		jr.Status = 0 // nothing was judged
 	}
+	if l := r.Live; l != nil {
+		jr.jsonLive = &jsonLive{LatencyMs: l.Latency.Milliseconds(), Attempts: l.Attempts,
+			Retries: orEmpty(l.Retries), Redirects: orEmpty(l.Redirects)}
+		if l.Error != "" {
+			jr.Status, jr.Error = 0, l.Error // no answer came
+		}
+	}
 	for _, v := range r.Report.Violations {
 		jr.Violations = append(jr.Violations, jsonViolation{
 			Severity: v.Severity, Rule: v.Rule, Location: v.Location, Message: v.Message,
@@ -242,7 +316,7 @@ func newJSONResult(r Result) jsonResult {
 //
 // indented by two spaces, with a trailing newline. Every result appears,
 // in order; one without violations has "violations": [].
-func RenderJSON(results []Result, opts ReportOptions) ([]byte, error) {
+func RenderJSON(results []Result, opts Options) ([]byte, error) {
 	return Render(FormatJSON, results, opts)
 }
 
@@ -266,6 +340,7 @@ type (
 	junitCase struct {
 		ClassName string        `xml:"classname,attr"`
 		Name      string        `xml:"name,attr"`
+		Time      string        `xml:"time,attr,omitempty"`
 		Error     *junitFailure `xml:"error,omitempty"`
 		Failure   *junitFailure `xml:"failure,omitempty"`
 		Skipped   *junitSkipped `xml:"skipped,omitempty"`
@@ -308,24 +383,33 @@ func junitSuiteOf(r Result) specs.Name {
 
 // newJUnitCase is the test case of r; failed says whether it fails (an
 // input that could not be read does not fail: it is an <error>).
-func newJUnitCase(r Result, opts ReportOptions) (tc junitCase, failed bool) {
+func newJUnitCase(r Result, opts Options) (tc junitCase, failed bool) {
 	tc = junitCase{ClassName: junitSuiteName(junitSuiteOf(r)), Name: xmlText(junitName(r))}
 	if r.Notice != "" {
-		tc.Skipped = &junitSkipped{Message: xmlText(oneLine(r.Notice))}
+		tc.Skipped = &junitSkipped{Message: xmlText(textutil.OneLine(r.Notice))}
 		return tc, false
 	}
 	if r.Error != "" {
-		msg := xmlText(oneLine(r.Error))
-		tc.Error = &junitFailure{Message: msg, Type: "unreadable", Text: xmlText(oneLine(r.Source)) + ": " + msg + "\n"}
+		msg := xmlText(textutil.OneLine(r.Error))
+		tc.Error = &junitFailure{Message: msg, Type: "unreadable", Text: xmlText(textutil.OneLine(r.Source)) + ": " + msg + "\n"}
 		return tc, false
 	}
 	var lines bytes.Buffer
 	for _, v := range r.Report.Violations {
 		writeViolationLine(&lines, resultSource(r), v, false)
 	}
+	if r.Live != nil {
+		tc.Time = seconds(r.Live.Latency)
+		if r.Live.Error != "" {
+			// A request that could not be made is an error of the run,
+			// not a failure of the contract.
+			tc.Error = &junitFailure{Message: xmlText(textutil.OneLine(r.Live.Error)), Type: "request", Text: xmlText(lines.String())}
+			return tc, false
+		}
+	}
 	if !r.Report.Passed(opts.Strict) {
 		tc.Failure = &junitFailure{
-			Message: fmt.Sprintf("%s, %s", plural(r.Report.Errors(), "error"), plural(r.Report.Warnings(), "warning")),
+			Message: fmt.Sprintf("%s, %s", textutil.Plural(r.Report.Errors(), "error"), textutil.Plural(r.Report.Warnings(), "warning")),
 			Type:    "contract",
 			Text:    xmlText(lines.String()),
 		}
@@ -363,8 +447,26 @@ func junitName(r Result) string {
 // the errors attributes; what was set aside without failing (the torn end
 // of a recording) is a <skipped> test case of the suite taskmock.notices. Characters that XML 1.0 cannot carry are
 // dropped.
-func RenderJUnit(results []Result, opts ReportOptions) ([]byte, error) {
+func RenderJUnit(results []Result, opts Options) ([]byte, error) {
 	return Render(FormatJUnit, results, opts)
+}
+
+// tool is the name of the run.
+func (o Options) tool() string {
+	if o.Tool == "" {
+		return "taskmock validate"
+	}
+	return o.Tool
+}
+
+// seconds is a JUnit time: seconds with three decimals.
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // judgedStatus is the status the validator judged the response as: 200
@@ -374,29 +476,6 @@ func judgedStatus(r contract.Report) int {
 		return 200
 	}
 	return r.Status
-}
-
-// plural formats n with the noun, singular for exactly one: "1 error",
-// "2 errors", "3 HAR entries".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if strings.HasSuffix(noun, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// oneLine replaces control characters (newlines, tabs, escapes), line
-// separators and invalid UTF-8 by spaces.
-func oneLine(s string) string {
-	return mapRunes(s, func(r rune, valid bool) rune {
-		if !valid || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	})
 }
 
 func orDash(s string) string {
@@ -410,7 +489,7 @@ func orDash(s string) string {
 // characters outside #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
 // [#x10000-#x10FFFF].
 func xmlText(s string) string {
-	return mapRunes(s, func(r rune, valid bool) rune {
+	return textutil.MapRunes(s, func(r rune, valid bool) rune {
 		switch {
 		case !valid:
 			return -1
@@ -421,20 +500,4 @@ func xmlText(s string) string {
 		}
 		return r
 	})
-}
-
-// mapRunes is strings.Map that tells the mapping whether the rune was
-// valid UTF-8, so that a real U+FFFD is told apart from a bad byte. A
-// negative result drops the rune.
-func mapRunes(s string, mapping func(r rune, valid bool) rune) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if m := mapping(r, r != utf8.RuneError || size > 1); m >= 0 {
-			b.WriteRune(m)
-		}
-	}
-	return b.String()
 }

@@ -1,4 +1,4 @@
-package cli
+package report
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/taskmock/taskmock/contract"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // The formats for CI: github (GitHub Actions workflow commands, one
@@ -31,10 +33,10 @@ func writeGitHub(b *bytes.Buffer, r Result) {
 	}
 	switch {
 	case r.Notice != "":
-		fmt.Fprintf(b, "::notice %s::%s\n", props("taskmock: set aside", 0), ghData(r.Source+": "+oneLine(r.Notice)))
+		fmt.Fprintf(b, "::notice %s::%s\n", props("taskmock: set aside", 0), ghData(r.Source+": "+textutil.OneLine(r.Notice)))
 		return
 	case r.Error != "":
-		fmt.Fprintf(b, "::error %s::%s\n", props("taskmock: unreadable", 0), ghData(r.Source+": "+oneLine(r.Error)))
+		fmt.Fprintf(b, "::error %s::%s\n", props("taskmock: unreadable", 0), ghData(r.Source+": "+textutil.OneLine(r.Error)))
 		return
 	}
 	for i, v := range r.Report.Violations {
@@ -46,41 +48,8 @@ func writeGitHub(b *bytes.Buffer, r Result) {
 		if i < len(r.Lines) {
 			line = r.Lines[i]
 		}
-		fmt.Fprintf(b, "::%s %s::%s\n", level, props(string(v.Rule), line), ghData(resultSource(r)+" "+v.Location+": "+oneLine(v.Message)))
+		fmt.Fprintf(b, "::%s %s::%s\n", level, props(string(v.Rule), line), ghData(resultSource(r)+" "+v.Location+": "+textutil.OneLine(v.Message)))
 	}
-}
-
-// placeViolations returns the file a response was read from and the line
-// of each violation's value in it: a JSON file's own lines, an NDJSON
-// line's number (SOURCE:LINE); inside a HAR entry or an array element
-// (SOURCE#N) the line is unknown (0). Standard input has no file.
-func placeViolations(source string, body []byte, vs []contract.Violation) (string, []int) {
-	file, base := source, 0
-	if i := strings.LastIndexAny(source, ":#"); i > 0 {
-		if n, err := strconv.Atoi(source[i+1:]); err == nil && n > 0 {
-			file = source[:i]
-			if source[i] == ':' {
-				base = n
-			} else {
-				base = -1
-			}
-		}
-	}
-	if file == "-" {
-		file = ""
-	}
-	lines := make([]int, len(vs))
-	for i, v := range vs {
-		switch {
-		case base > 0:
-			lines[i] = base
-		case base == 0:
-			if l, ok := contract.LineOf(body, v.Location); ok {
-				lines[i] = l
-			}
-		}
-	}
-	return file, lines
 }
 
 // ghData escapes a workflow command's message.
@@ -95,8 +64,8 @@ func ghProperty(s string) string {
 
 // writeMarkdownHead writes the title and the summary table, and the head of
 // the violations table when there are rows to follow.
-func writeMarkdownHead(b *bytes.Buffer, s Summary, rows bool) {
-	b.WriteString("## taskmock validate\n\n")
+func writeMarkdownHead(b *bytes.Buffer, tool string, s Summary, rows bool) {
+	b.WriteString("## " + tool + "\n\n")
 	b.WriteString("| checked | passed | failed | errors | warnings | unreadable |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	fmt.Fprintf(b, "| %d | %d | %d | %d | %d | %d |\n", s.Checked, s.Passed, s.Failed(), s.Errors, s.Warnings, s.Unreadable)
 	if !rows {
@@ -126,7 +95,7 @@ func writeMarkdownRows(b *bytes.Buffer, r Result) {
 
 // mdCell makes s one table cell: one line, pipes and HTML escaped.
 func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(oneLine(s))
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(textutil.OneLine(s))
 }
 
 // mdCode puts s in a code span that no backtick in it can close; "" stays
@@ -135,7 +104,7 @@ func mdCode(s string) string {
 	if s == "" {
 		return ""
 	}
-	s = strings.ReplaceAll(oneLine(s), "|", `\|`)
+	s = strings.ReplaceAll(textutil.OneLine(s), "|", `\|`)
 	if !strings.Contains(s, "`") {
 		return "`" + s + "`"
 	}

@@ -1,10 +1,12 @@
-package cli
+package report
 
 import (
 	"bytes"
 	"encoding/json"
 
 	"github.com/taskmock/taskmock/contract"
+
+	"github.com/taskmock/taskmock/internal/textutil"
 )
 
 // The sarif format: SARIF 2.1.0, the static-analysis results format code
@@ -76,9 +78,9 @@ func sarifResults(r Result) []sarifResult {
 	}
 	switch {
 	case r.Notice != "":
-		return []sarifResult{{Level: "note", Message: sarifMessage{r.Source + ": " + oneLine(r.Notice)}, Locations: loc(0)}}
+		return []sarifResult{{Level: "note", Message: sarifMessage{r.Source + ": " + textutil.OneLine(r.Notice)}, Locations: loc(0)}}
 	case r.Error != "":
-		return []sarifResult{{Level: "error", Message: sarifMessage{r.Source + ": " + oneLine(r.Error)}, Locations: loc(0)}}
+		return []sarifResult{{Level: "error", Message: sarifMessage{r.Source + ": " + textutil.OneLine(r.Error)}, Locations: loc(0)}}
 	}
 	out := make([]sarifResult, 0, len(r.Report.Violations))
 	for i, v := range r.Report.Violations {
@@ -91,7 +93,7 @@ func sarifResults(r Result) []sarifResult {
 			line = r.Lines[i]
 		}
 		out = append(out, sarifResult{RuleID: string(v.Rule), Level: level,
-			Message: sarifMessage{resultSource(r) + " " + v.Location + ": " + oneLine(v.Message)}, Locations: loc(line)})
+			Message: sarifMessage{resultSource(r) + " " + v.Location + ": " + textutil.OneLine(v.Message)}, Locations: loc(line)})
 	}
 	return out
 }
