@@ -410,6 +410,9 @@ func (c *Checker) judge(t Target, o outcome) report.Result {
 		}
 		r.Report = c.cfg.Validator.Validate(contract.Exchange{API: t.API, Operation: t.Operation.ID, Request: req,
 			Status: o.status, Header: o.header, Body: o.body, Secrets: red})
+		if len(r.Report.Violations) > 0 && len(o.body) <= report.MaxBodyShown {
+			r.Body = red.RedactBytes(o.body) // for the html report
+		}
 	}
 	return r
 }

@@ -49,6 +49,10 @@ type Result struct {
 	// the URL's credentials redacted: the JUnit report names the test
 	// case after it.
 	Request string
+	// Body is the response body as checked, credentials redacted: the
+	// html format pretty-prints it (up to MaxBodyShown) with the offending
+	// values highlighted. The other formats ignore it.
+	Body []byte
 	// Live, for an answer requested by a live check (package check), says
 	// how its request went; nil for recorded inputs. The text report gives
 	// each such result a line of its own, the JSON report its fields, the
@@ -107,11 +111,12 @@ const (
 	FormatGitHub   Format = "github"
 	FormatMarkdown Format = "markdown"
 	FormatSARIF    Format = "sarif"
+	FormatHTML     Format = "html"
 )
 
 // Formats lists the report formats in the order the help text gives them.
 func Formats() []Format {
-	return []Format{FormatText, FormatJSON, FormatJUnit, FormatGitHub, FormatMarkdown, FormatSARIF}
+	return []Format{FormatText, FormatJSON, FormatJUnit, FormatGitHub, FormatMarkdown, FormatSARIF, FormatHTML}
 }
 
 // Options are the settings of one rendering. The zero value renders

@@ -30,17 +30,19 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func sampleResults() []report.Result {
 	return []report.Result{
 		{Source: "tasks/ok.json", Report: contract.Report{API: specs.Esri}},
-		{Source: "tasks/t1.json", File: "tasks/t1.json", Lines: []int{4, 9}, Report: contract.Report{API: specs.Esri, Status: 200, Violations: []contract.Violation{
-			{API: specs.Esri, Severity: contract.SeverityError, Rule: contract.RuleEsriStatusPair, Location: "/task/statusCode",
-				Message: `statusCode 3 does not match status "new" (expected 0)`},
-			{API: specs.Esri, Severity: contract.SeverityWarning, Rule: contract.RuleUnknownField, Location: "/task/colour",
-				Message: "property colour is not in the documentation"},
-		}}},
-		{Source: "traffic.har#3", File: "traffic.har", Lines: []int{0}, Request: "GET https://opa.example.com/process/api/v1/tasks/7?token=REDACTED", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
-			{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state",
-				Message: `value "<done> & \"closed\"" is not one of ASSIGNED, COMPLETED, ...`},
-		}}},
-		{Source: "oracle/warn.json", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+		{Source: "tasks/t1.json", File: "tasks/t1.json", Lines: []int{4, 9},
+			Body: []byte(`{"task": {"statusCode": 3, "status": "new", "colour": "red", "path/with~": [1, 2.50, true, null, {}]}}`), Report: contract.Report{API: specs.Esri, Status: 200, Violations: []contract.Violation{
+				{API: specs.Esri, Severity: contract.SeverityError, Rule: contract.RuleEsriStatusPair, Location: "/task/statusCode",
+					Message: `statusCode 3 does not match status "new" (expected 0)`},
+				{API: specs.Esri, Severity: contract.SeverityWarning, Rule: contract.RuleUnknownField, Location: "/task/colour",
+					Message: "property colour is not in the documentation"},
+			}}},
+		{Source: "traffic.har#3", File: "traffic.har", Lines: []int{0},
+			Body: []byte(`{"id": "7", "state": "<done> & \"closed\"", "title": "</script><script>alert(1)</script>"}`), Request: "GET https://opa.example.com/process/api/v1/tasks/7?token=REDACTED", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+				{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state",
+					Message: `value "<done> & \"closed\"" is not one of ASSIGNED, COMPLETED, ...`},
+			}}},
+		{Source: "oracle/warn.json", Body: []byte(`{"links": [{"rel": "self", "href": "https://opa.example.com/tasks/8"}]}`), Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
 			{API: specs.Oracle, Severity: contract.SeverityWarning, Rule: contract.RuleOracleSelfLink, Location: "/links/0/href",
 				Message: "self link does not end with the task id"},
 		}}},
@@ -64,6 +66,7 @@ func TestRenderGolden(t *testing.T) {
 		{"report.github.txt", report.FormatGitHub, report.Options{}},
 		{"report.md", report.FormatMarkdown, report.Options{}},
 		{"report.sarif", report.FormatSARIF, report.Options{}},
+		{"report.html", report.FormatHTML, report.Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {

@@ -48,6 +48,7 @@ type Writer struct {
 	// (errors, not failures).
 	live          bool
 	requestErrors int
+	html          htmlState // the html format's spools and counts
 }
 
 // junitSpool holds the test cases of one suite.
@@ -141,6 +142,8 @@ func (rw *Writer) Add(r Result) error {
 		}
 		_, err := rw.results.Write(rw.buf.Bytes())
 		return err
+	case FormatHTML:
+		return rw.addHTML(r)
 	case FormatMarkdown:
 		if len(r.Report.Violations) == 0 && r.Error == "" && r.Notice == "" {
 			return nil
@@ -257,6 +260,8 @@ func (rw *Writer) Close() error {
 			return rw.write([]byte("\n      ]\n    }\n  ]\n}\n"))
 		}
 		return rw.write([]byte("]\n    }\n  ]\n}\n"))
+	case FormatHTML:
+		return rw.closeHTML()
 	case FormatMarkdown:
 		writeMarkdownHead(&rw.buf, rw.opts.tool(), rw.sum, rw.results != nil)
 		if err := rw.write(rw.buf.Bytes()); err != nil {

@@ -104,6 +104,7 @@ func writeBaseline(path string, results []baselineEntry) error {
 		return err
 	}
 	_, werr := tmp.Write(b)
+	werr = errors.Join(werr, tmp.Chmod(0o644)) // shared like any file os.Create makes
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		_ = os.Remove(tmp.Name())

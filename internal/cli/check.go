@@ -123,7 +123,11 @@ Requests:
 Report:
   --format FORMAT            ` + choices(report.Formats()) + ` (default text); json adds
                              latencyMs, attempts, redirects and error to each
-                             result
+                             result; html is one self-contained page with each
+                             failed body and its offending values highlighted
+  --report FORMAT=FILE       also write a report in FORMAT to FILE, from the
+                             same run (repeatable): one run gives the CI its
+                             annotations, SARIF and HTML at once
   --strict                   undocumented properties are errors, and a warning
                              fails its response (default false)
   --color WHEN               auto, always or never (default auto)
@@ -232,6 +236,8 @@ func runCheck(e *env, args []string) error {
 	caFile := fs.String("ca-file", "", "")
 	insecure := fs.Bool("insecure", false, "")
 	format := fs.String("format", string(report.FormatText), "")
+	reports := &reportList{}
+	fs.Var(reports, "report", "")
 	strict := fs.Bool("strict", false, "")
 	color := fs.String("color", colorAuto, "")
 
@@ -450,6 +456,9 @@ func runCheck(e *env, args []string) error {
 	}
 	if _, err := e.stdout.Write(red.RedactBytes(out)); err != nil {
 		return e.fail(cmd, ExitUsage, fmt.Errorf("writing the report: %w", err))
+	}
+	if err := writeReportFiles(reports.specs, results, ropts, red); err != nil {
+		return e.fail(cmd, ExitUsage, err)
 	}
 	sum := report.Summarize(results, ropts)
 	switch {

@@ -34,7 +34,7 @@ func runCheckCmd(t *testing.T, args ...string) (code int, stdout, stderr string)
 	return ExitCode(err), out.String(), errb.String()
 }
 
-// exampleBody reads a vendor example of testdata/valid, with old replaced
+// checkExample reads a vendor example of testdata/valid, with old replaced
 // by new when old is not empty.
 func checkExample(t *testing.T, name, old, new string) []byte {
 	t.Helper()
@@ -578,4 +578,33 @@ func TestCheckMarkdown(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, "## taskmock check\n"), out)
 	assert.Contains(t, out, "&token=REDACTED` | error |")
 	assert.NotContains(t, out, "tok-0123456789")
+}
+
+// TestCheckReportFiles: check --report writes the reports of the same run
+// to files, credentials redacted there too, the html page with the body
+// the server answered and its offending value highlighted.
+func TestCheckReportFiles(t *testing.T) {
+	const token = "tok-report-0x5EC2E7"
+	example := checkExample(t, "oracle-example.json", "", "")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, strings.Replace(string(example), `"state": "COMPLETED"`, `"state": "`+r.Header.Get("Authorization")+`"`, 1))
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	htmlPath, junitPath := filepath.Join(dir, "c.html"), filepath.Join(dir, "c.xml")
+	code, out, errOut := runCheckCmd(t, "--api", "oracle", "--base-url", srv.URL, "--id", checkOracleID, "--token", token,
+		"--report", "html="+htmlPath, "--report", "junit="+junitPath)
+	assert.Equal(t, 1, code, errOut)
+	assert.Contains(t, out, "checked 1 response: 0 passed, 1 failed")
+	page, err := os.ReadFile(htmlPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), `data-loc="/state"`)
+	assert.True(t, strings.Contains(string(page), `<span class="str">&#34;REDACTED&#34;</span></mark>`), "the echoed credential is redacted in the body shown")
+	xml, err := os.ReadFile(junitPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(xml), `<testsuites name="taskmock" tests="1" failures="1" errors="0" time=`)
+	for _, s := range []string{string(page), string(xml), out, errOut} {
+		assert.NotContains(t, s, token)
+	}
 }

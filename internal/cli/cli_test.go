@@ -83,7 +83,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"help", "validate"}, []string{"--api", "--format", "--strict", "--color"}},
 		{[]string{"validate", "--help"}, []string{
 			"taskmock validate [flags] PATH...", "--api NAME", "esri or oracle", "--format FORMAT",
-			"text, json, junit, github, markdown or sarif (default text)", "--strict", "(default false)", "--color WHEN",
+			"text, json, junit, github, markdown, sarif or html (default text)", "--strict", "(default false)", "--color WHEN",
 			"(default auto)", "NO_COLOR", "Examples:", "Exit codes:",
 		}},
 		{[]string{"validate", "-h"}, []string{"--api"}},
@@ -129,7 +129,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "x.json", "--frob"}, []string{"taskmock validate: unknown flag --frob", validateHint}},
 		{[]string{"validate", "x.json", "--api"}, []string{"taskmock validate: --api needs a value", validateHint}},
 		{[]string{"validate", "--api", "x", "x.json"}, []string{`taskmock validate: --api must be esri or oracle, got "x"`, validateHint}},
-		{[]string{"validate", "--format", "xml", "x.json"}, []string{`taskmock validate: --format must be text, json, junit, github, markdown or sarif, got "xml"`, validateHint}},
+		{[]string{"validate", "--format", "xml", "x.json"}, []string{`taskmock validate: --format must be text, json, junit, github, markdown, sarif or html, got "xml"`, validateHint}},
 		{[]string{"validate", "--color", "sometimes", "x.json"}, []string{`taskmock validate: --color must be auto, always or never, got "sometimes"`, validateHint}},
 		{[]string{"validate", "-", "-"}, []string{`taskmock validate: "-" (standard input) can be given once only`, validateHint}},
 

@@ -72,6 +72,13 @@ Flags:
                                $GITHUB_STEP_SUMMARY or a pull-request comment
                      sarif     SARIF 2.1.0, for code scanning: one result per
                                violation, with its file and line
+                     html      one self-contained page (no network): the
+                               summary, filters by rule and severity, each
+                               failed body pretty-printed with its offending
+                               values highlighted beside their messages
+  --report FORMAT=FILE
+                   also write a report in FORMAT to FILE, from the same run
+                   (repeatable); each file appears complete, or not at all
   --strict         undocumented properties are errors, and a warning fails
                    its response (default false)
   --baseline FILE  leave out the violations FILE accepts (by source, rule
@@ -162,6 +169,8 @@ func runValidate(e *env, args []string) error {
 		}
 		return nil
 	})
+	reports := &reportList{}
+	fs.Var(reports, "report", "")
 	baselinePath := fs.String("baseline", "", "")
 	writeBaselinePath := fs.String("write-baseline", "", "")
 	paths, help, err := e.parse(fs, cmd, validateUsage, args)
@@ -246,13 +255,19 @@ func runValidate(e *env, args []string) error {
 	if prog != nil && isTerminal(e.stdout) {
 		ropts.BeforeWrite = prog.clear
 	}
-	rw, err := report.NewWriter(e.stdout, report.Format(*format), ropts)
+	files, err := createReportFiles(reports.specs)
 	if err != nil {
+		return e.usageFail(cmd, err)
+	}
+	rw, err := newReportFan(e.stdout, report.Format(*format), ropts, files)
+	if err != nil {
+		discardReportFiles(files)
 		return e.fail(cmd, ExitUsage, err)
 	}
 	defer rw.Remove()
-	// The formats that place each violation at its line.
-	placed := map[report.Format]bool{report.FormatGitHub: true, report.FormatSARIF: true}
+	// Some formats place each violation at its line; html shows the body.
+	placeLines := reports.has(report.Format(*format), report.FormatGitHub, report.FormatSARIF, report.FormatHTML)
+	keepBody := reports.has(report.Format(*format), report.FormatHTML)
 	var writeErr error
 	// seen gathers the credentials of the requests (and the Set-Cookie
 	// values) read so far: a response may echo a session cookie or a token
@@ -288,7 +303,10 @@ func runValidate(e *env, args []string) error {
 			r.Request = rq.Method + " " + secrets.Collect(rq.URL, rq.Header, rq.Form).RedactURL(rq.URL)
 		}
 		r.File = it.File
-		if it.Line != nil && placed[report.Format(*format)] {
+		if keepBody && len(r.Report.Violations) > 0 && len(ex.Body) <= report.MaxBodyShown {
+			r.Body = ex.Secrets.RedactBytes(ex.Body)
+		}
+		if it.Line != nil && placeLines {
 			r.Lines = make([]int, len(r.Report.Violations))
 			for i, v := range r.Report.Violations {
 				r.Lines[i] = it.Line(v.Location)

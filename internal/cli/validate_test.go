@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -420,8 +421,8 @@ func TestValidateReportsUnchanged(t *testing.T) {
 	badPair := variant(t, esriExample, "bad-pair.json", `"statusCode": 0,`, `"statusCode": 3,`)
 	inputs := []string{esriExample, lowerState, badPair, oracleExample, lowerState}
 	for _, format := range report.Formats() {
-		if format == report.FormatGitHub || format == report.FormatSARIF {
-			continue // they place violations in the input: TestValidateGitHubLines, TestValidateSARIF
+		if format == report.FormatGitHub || format == report.FormatSARIF || format == report.FormatHTML {
+			continue // they place violations in the input, or show bodies: TestValidateGitHubLines, TestValidateSARIF, TestValidateReportFiles
 		}
 		t.Run(string(format), func(t *testing.T) {
 			var results []report.Result
@@ -1084,4 +1085,71 @@ func TestValidatePactBadInteraction(t *testing.T) {
 	assert.Contains(t, r.stderr, bad+":4: interaction 1: not a Pact interaction: ")
 	assert.Contains(t, r.stdout, bad+": a task: error /state schema-enum")
 	assert.Contains(t, r.stdout, good+": a drifting task: error /state schema-enum")
+}
+
+// TestValidateReportFiles: --report FORMAT=FILE writes more reports from
+// the same run beside the one on standard output: the same counts, the
+// html page with the offending value highlighted, files readable by
+// others; a bad --report is a usage error that writes nothing.
+func TestValidateReportFiles(t *testing.T) {
+	bad := variant(t, oracleExample, "bad-state.json", `"state": "COMPLETED"`, `"state": "DONE"`)
+	dir := t.TempDir()
+	jsonPath, htmlPath, sarifPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html"), filepath.Join(dir, "r.sarif")
+	r := run(t, "", "validate", "--color", "never", "--report", "json="+jsonPath, "--report", "html="+htmlPath,
+		"--report", "sarif="+sarifPath, esriExample, bad)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "checked 2 responses: 1 passed, 1 failed")
+
+	var rep jsonReport
+	data, err := os.ReadFile(jsonPath)
+	require.NoError(t, err)
+	decodeStrict(t, data, &rep)
+	assert.Equal(t, jsonSummary{Checked: 2, Passed: 1, Errors: 1}, rep.Summary)
+
+	page, err := os.ReadFile(htmlPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), `data-loc="/state"`)
+	assert.Contains(t, string(page), `<span class="str">&#34;DONE&#34;</span></mark>`)
+	fi, err := os.Stat(htmlPath)
+	require.NoError(t, err)
+	if runtime.GOOS != "windows" {
+		assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
+	}
+
+	var sarif struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						Region struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	data, err = os.ReadFile(sarifPath)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &sarif))
+	require.Len(t, sarif.Runs[0].Results, 1)
+	assert.Equal(t, 28, sarif.Runs[0].Results[0].Locations[0].PhysicalLocation.Region.StartLine,
+		"the line of the value, placed although standard output has the text format")
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 3, "no temporary file left")
+
+	for _, args := range [][]string{
+		{"--report", "nope=" + filepath.Join(dir, "x")},
+		{"--report", "html"},
+		{"--report", "html=" + filepath.Join(dir, "missing", "x.html")},
+		{"--report", "json=" + jsonPath, "--report", "html=" + jsonPath},
+	} {
+		r := run(t, "", append(append([]string{"validate"}, args...), esriExample)...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "--report", args)
+		assert.Equal(t, 1, strings.Count(strings.TrimSpace(r.stderr), "\n"), "one line and the usage hint: %s", r.stderr)
+	}
+	entries, err = os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 3)
 }
