@@ -66,7 +66,7 @@ func readBaseline(path string) (baseline, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&bf); err != nil {
-		return nil, fmt.Errorf("not a baseline written by --write-baseline: %s", textutil.OneLine(err.Error()))
+		return nil, fmt.Errorf("%snot a baseline written by --write-baseline: %s", lineAt(b, jsonErrorOffset(err, dec)), textutil.OneLine(err.Error()))
 	}
 	if bf.Version != baselineVersion {
 		return nil, fmt.Errorf("baseline version %d, expected %d", bf.Version, baselineVersion)
@@ -74,11 +74,31 @@ func readBaseline(path string) (baseline, error) {
 	set := baseline{}
 	for i, v := range bf.Violations {
 		if v.Source == "" || v.Rule == "" {
-			return nil, fmt.Errorf("violation %d: expected a source and a rule", i+1)
+			line, _ := contract.LineOf(b, fmt.Sprintf("/violations/%d", i))
+			return nil, fmt.Errorf("line %d: violation %d: expected a source and a rule", line, i+1)
 		}
 		set[v] = true
 	}
 	return set, nil
+}
+
+// jsonErrorOffset is the byte offset of a decoding error in its input:
+// where the syntax broke, or the value of the wrong type; else where the
+// decoder stopped.
+func jsonErrorOffset(err error, dec *json.Decoder) int64 {
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return se.Offset
+	}
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		return te.Offset
+	}
+	return dec.InputOffset()
+}
+
+// lineAt is "line N: " for the byte offset off of b.
+func lineAt(b []byte, off int64) string {
+	off = min(max(off, 0), int64(len(b)))
+	return fmt.Sprintf("line %d: ", 1+bytes.Count(b[:off], []byte("\n")))
 }
 
 // accepted reports whether the baseline holds v of source.

@@ -961,6 +961,17 @@ func TestValidateBaseline(t *testing.T) {
 		assert.Equal(t, 2, r.code, name)
 		assert.Contains(t, r.stderr, "--baseline bad.json: ", name)
 	}
+	// A bad entry is named by its line.
+	for name, tc := range map[string]struct{ content, want string }{
+		"syntax":     {"{\"version\": 1,\n \"violations\": [\n  {\"source\": \"a\",, \"rule\": \"r\"}]}", "--baseline bad.json: line 3: not a baseline"},
+		"type":       {"{\"version\": 1,\n \"violations\": [\n\n  {\"source\": 3}]}", "--baseline bad.json: line 4: not a baseline"},
+		"incomplete": {"{\"version\": 1,\n \"violations\": [\n  {\"source\": \"a\", \"rule\": \"r\"},\n  {\"source\": \"b\"}]}", "--baseline bad.json: line 4: violation 2: expected a source and a rule"},
+	} {
+		require.NoError(t, os.WriteFile("bad.json", []byte(tc.content), 0o644))
+		r = run(t, "", "validate", "--api", "oracle", "--baseline", "bad.json", "two.ndjson")
+		assert.Equal(t, 2, r.code, name)
+		assert.Contains(t, r.stderr, tc.want, name)
+	}
 }
 
 // TestValidateGitHubLines: the github format annotates each violation with
