@@ -384,14 +384,19 @@ func TestJournalOff(t *testing.T) {
 func TestJournalConcurrent(t *testing.T) {
 	const size = 20
 	s := newServer(t, mockserver.WithJournal(size))
-	var wg sync.WaitGroup
+	var senders, wg sync.WaitGroup
 	for g := range 4 {
-		wg.Go(func() {
+		senders.Go(func() {
 			for i := range 50 {
 				get(t, s, oracleURL(fmt.Sprintf("t-%d-%d", g, i), nil))
 			}
 		})
 	}
+	done := make(chan struct{})
+	wg.Go(func() {
+		senders.Wait()
+		close(done)
+	})
 	wg.Go(func() {
 		for range 30 {
 			page := s.Journal().List(mockserver.JournalFilter{})
@@ -407,9 +412,13 @@ func TestJournalConcurrent(t *testing.T) {
 		}
 	})
 	wg.Go(func() {
-		for range 5 {
-			<-s.Journal().Changed()
-			s.Journal().Clear()
+		for {
+			select {
+			case <-s.Journal().Changed():
+				s.Journal().Clear()
+			case <-done:
+				return
+			}
 		}
 	})
 	wg.Wait()

@@ -1,0 +1,79 @@
+package mockserver
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskmock/taskmock/contract"
+)
+
+// TestJournalRing: whatever the sizes of the exchanges, the ring holds at
+// most its number of entries and its bytes, the newest ones, and counts
+// what it dropped.
+func TestJournalRing(t *testing.T) {
+	const entries, maxBytes = 7, 8 * journalEntryCost
+	j := newJournal(entries, maxBytes, "/getTask")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 1; i <= 500; i++ {
+		// Bodies from none to more than the whole journal holds.
+		j.record(&journalRaw{path: "/x", respBody: make([]byte, rng.IntN(3*journalEntryCost)+rng.IntN(2)*maxBytes)})
+		require.LessOrEqual(t, j.n, entries)
+		require.LessOrEqual(t, j.bytes, maxBytes)
+		sum := 0
+		var prev uint64
+		for k := range j.n {
+			rec := j.buf[(j.start+k)%len(j.buf)]
+			sum += rec.cost
+			require.Greater(t, rec.seq, prev, "oldest first")
+			prev = rec.seq
+		}
+		require.Equal(t, sum, j.bytes)
+		require.Equal(t, uint64(i), j.seq)
+		require.Equal(t, uint64(i), j.dropped+uint64(j.n), "every exchange is held or counted as dropped")
+		if j.n > 0 {
+			require.Equal(t, uint64(i), prev, "the newest is held unless it alone is over the bytes")
+		}
+	}
+	assert.LessOrEqual(t, cap(j.buf), entries)
+}
+
+// TestJournalRedactsBeforeCutting: a credential across the body limit is
+// redacted whole before the body is cut, so that no piece of it, however
+// short, is kept.
+func TestJournalRedactsBeforeCutting(t *testing.T) {
+	const token = "Secret-Token-42"
+	for cut := 1; cut < len(token); cut++ {
+		body := strings.Repeat("a", JournalBodyLimit-cut) + token + strings.Repeat("b", 100)
+		raw := &journalRaw{method: http.MethodGet, path: "/p", rawPath: "/p", rawQuery: "token=" + url.QueryEscape(token),
+			respBody: []byte(body)[:JournalBodyLimit+journalSlack], respSize: int64(len(body))}
+		e := newJournal(1, JournalMaxBytes, "/getTask").redact(1, raw)
+		require.True(t, e.ResponseBody.Truncated)
+		require.Len(t, e.ResponseBody.Text, JournalBodyLimit)
+		want := strings.Replace(body, token, "REDACTED", 1)[:JournalBodyLimit]
+		assert.True(t, e.ResponseBody.Text == want, "cut %d: …%s", cut, e.ResponseBody.Text[JournalBodyLimit-20:])
+	}
+}
+
+// TestJournalRedactsViolations: a violation that quotes a credential of
+// its request is kept redacted.
+func TestJournalRedactsViolations(t *testing.T) {
+	j := newJournal(1, JournalMaxBytes, "/getTask")
+	j.record(&journalRaw{
+		time: time.Now(), method: http.MethodGet, path: "/process/api/v1/tasks/1", rawPath: "/process/api/v1/tasks/1",
+		reqHeader: http.Header{"Authorization": {"Bearer abcdef123456"}},
+		violations: []contract.Violation{{Severity: contract.SeverityError, Rule: contract.RuleBodyNotJSON, Location: "body.id",
+			Message: `expected a string, found "abcdef123456"`}},
+	})
+	e := j.List(JournalFilter{}).Requests[0]
+	require.Len(t, e.Violations, 1)
+	assert.Equal(t, `expected a string, found "REDACTED"`, e.Violations[0].Message)
+	assert.Equal(t, contract.RuleBodyNotJSON, e.Violations[0].Rule)
+	assert.Equal(t, "1", e.TaskID)
+}
