@@ -1,8 +1,11 @@
 package mockserver
 
 import (
+	"bytes"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -76,4 +79,53 @@ func TestJournalRedactsViolations(t *testing.T) {
 	assert.Equal(t, `expected a string, found "REDACTED"`, e.Violations[0].Message)
 	assert.Equal(t, contract.RuleBodyNotJSON, e.Violations[0].Rule)
 	assert.Equal(t, "1", e.TaskID)
+}
+
+// BenchmarkJournalRecord measures what the journal adds to a request: the
+// request body and the response body kept as they pass, the response
+// headers copied, and the entry added to a full ring (redaction waits
+// for the first read). Run with -cpu 1; compare with BenchmarkHandler.
+func BenchmarkJournalRecord(b *testing.B) {
+	oracleBody := bytes.Repeat([]byte("x"), 3234) // a typical Oracle task
+	form := "f=json&taskGroupJobId=A031377A-E3C5-4C1A-A081-56285228A3A3&taskOperationId=F6208AD7-D10C-4E1C-AB8A-6CA429AD559C"
+	cases := []struct {
+		name, method, target, form string
+		body                       []byte
+	}{
+		{"oracle-get", http.MethodGet, "http://127.0.0.1:4010/process/api/v1/tasks/0f3c1e62-5a1b-11ef-9a4e-0242ac15001b", "", oracleBody},
+		{"esri-post", http.MethodPost, "http://127.0.0.1:4010/arcgis/rest/services/SampleService/TopographicProductionServer/workflows/tasks/getTask", form, oracleBody[:364]},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			s := &Server{journal: newJournal(DefaultJournalSize, JournalMaxBytes, "/TopographicProductionServer/workflows/tasks/getTask")}
+			for range DefaultJournalSize {
+				s.journal.record(&journalRaw{path: "/warm", respBody: oracleBody})
+			}
+			w := httptest.NewRecorder()
+			req := httptest.NewRequest(c.method, c.target, nil)
+			form := strings.NewReader(c.form)
+			b.ReportAllocs()
+			for b.Loop() {
+				r := req
+				if c.form != "" {
+					// A new body: a shallow copy of the request, as
+					// WithContext makes (one allocation).
+					form.Reset(c.form)
+					copied := *req
+					r, r.Body = &copied, io.NopCloser(form)
+				}
+				start := time.Now()
+				rec := &recorder{ResponseWriter: w}
+				body := s.journalCapture(r, rec)
+				if body != nil {
+					_, _ = io.Copy(io.Discard, r.Body)
+				}
+				rec.Header()["Content-Type"] = headerJSON
+				rec.WriteHeader(http.StatusOK)
+				_, _ = rec.Write(c.body)
+				s.journalAdd(r, rec, body, start, time.Since(start), "oracle.task", nil)
+				w.Body.Reset()
+			}
+		})
+	}
 }
