@@ -29,7 +29,7 @@ const (
 	// JournalMaxBytes bounds the memory of the journal's entries (bodies,
 	// headers, URLs and a fixed share per entry): beyond it the oldest
 	// entries are dropped, whatever the number WithJournal allows.
-	JournalMaxBytes = 16 << 20
+	JournalMaxBytes = 8 << 20
 	// JournalPath lists (GET) and clears (DELETE) the journal.
 	JournalPath = AdminPrefix + "requests"
 )
