@@ -522,12 +522,14 @@ func (s *Server) journalCapture(r *http.Request, rec *recorder) *bodyCapture {
 // journalAdd records an answered request.
 func (s *Server) journalAdd(r *http.Request, rec *recorder, body *bodyCapture, start time.Time, latency time.Duration, response string, violations []contract.Violation) {
 	raw := &journalRaw{
-		time:       start,
-		method:     r.Method,
-		path:       r.URL.Path,
-		rawPath:    r.URL.EscapedPath(),
-		rawQuery:   r.URL.RawQuery,
-		reqHeader:  r.Header,
+		time:     start,
+		method:   r.Method,
+		path:     r.URL.Path,
+		rawPath:  r.URL.EscapedPath(),
+		rawQuery: r.URL.RawQuery,
+		// Copies: the caller of ServeHTTP owns the request once it
+		// returns. The form is the mock's own, made by ParseForm.
+		reqHeader:  r.Header.Clone(),
 		form:       r.PostForm,
 		response:   response,
 		status:     rec.status,

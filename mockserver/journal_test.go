@@ -428,3 +428,16 @@ func TestJournalConcurrent(t *testing.T) {
 	assert.Equal(t, uint64(201), page.Latest)
 	assert.Equal(t, "last", page.Requests[0].TaskID)
 }
+
+// TestJournalKeepsTheRequestAsSent: a caller that changes its request
+// after ServeHTTP returned does not change the journal's entry.
+func TestJournalKeepsTheRequestAsSent(t *testing.T) {
+	s := newServer(t)
+	req := httptest.NewRequest(http.MethodGet, oracleURL(taskID, nil), nil)
+	req.Header.Set("Prefer", "code=404")
+	require.Equal(t, http.StatusNotFound, do(t, s, req).status)
+	req.Header.Set("Prefer", "code=500")
+	req.Header.Set("X-Later", "1")
+	e := listJournal(t, s, "").Requests[0]
+	assert.Equal(t, http.Header{"Prefer": {"code=404"}}, e.RequestHeader)
+}
