@@ -11,6 +11,12 @@
 # measured in the same run. Also measures the start-up time of taskmock
 # serve: from process start to the first 200 from /__taskmock/health.
 #
+# taskmock runs with its request journal on (the default, 1,000 exchanges)
+# and off (--journal 0), alternately, --rounds times per scenario (default
+# 3); the journal column is the median req/s with the journal on over the
+# median with it off, measured in the same run. The taskmock rows show the
+# round with the median req/s.
+#
 # Everything listens on 127.0.0.1 only, every run is bounded by --duration,
 # and every process the script starts is stopped when it exits.
 #
@@ -26,7 +32,7 @@
 #
 # Usage: bench/load.sh [--duration 10s] [--connections 32] [--threads 2]
 #                      [--scenarios "oracle esri-get esri-post mixed"]
-#                      [--startup-runs 10] [--pin] [--rate N]
+#                      [--startup-runs 10] [--pin] [--rate N] [--rounds 3]
 set -euo pipefail
 
 duration=10s
@@ -36,6 +42,7 @@ scenarios="oracle esri-get esri-post mixed"
 startup_runs=10
 pin=""
 rate=""
+rounds=3
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -47,12 +54,17 @@ while [[ $# -gt 0 ]]; do
 	--startup-runs) startup_runs="$2"; shift 2 ;;
 	--pin) pin=1; shift ;;
 	--rate) rate="$2"; shift 2 ;;
+	--rounds) rounds="$2"; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
 	esac
 done
 if ! [[ "$duration" =~ ^[0-9]+[smh]?$ ]]; then
 	echo "load.sh: --duration must be like 10s, 1m" >&2
+	exit 2
+fi
+if ! [[ "$rounds" =~ ^[1-9][0-9]?$ ]]; then
+	echo "load.sh: --rounds must be a whole number from 1 to 99" >&2
 	exit 2
 fi
 if [[ -n "$rate" ]] && ! [[ "$rate" =~ ^[1-9][0-9]*$ ]]; then
@@ -122,31 +134,53 @@ echo
 echo "load: wrk, $threads threads, $connections connections, $duration per run${rate:+, offering $rate req/s}; bare body $body_bytes bytes${pin:+; pinned: servers on CPU 1, wrk on CPU 0}"
 echo "go: $(go version | cut -d' ' -f3-), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-printf '%-10s %-9s %10s %9s %9s %9s %8s %7s\n' scenario server req/s p50 p99 peak_rss errors ratio
+printf '%-10s %-13s %10s %9s %9s %9s %8s %7s %8s\n' scenario server req/s p50 p99 peak_rss errors ratio journal
+# row SCENARIO SERVER LINE RSS RATIO JOURNAL: prints one row of the table.
+row() {
+	printf '%-10s %-13s %10s %7sms %7sms %7sMB %8s %7s %8s\n' "$1" "$2" "$(field rps "$3")" \
+		"$(awk -v u="$(field p50_us "$3")" 'BEGIN { printf "%.2f", u / 1000 }')" \
+		"$(awk -v u="$(field p99_us "$3")" 'BEGIN { printf "%.2f", u / 1000 }')" \
+		"$(awk -v k="$4" 'BEGIN { printf "%.1f", k / 1024 }')" \
+		"$(($(field errors "$3") + $(field non2xx "$3")))" "$5" "$6"
+}
+# median_run FILE: the line of FILE (RSS|RESULT ...) with the median req/s.
+median_run() {
+	local n
+	n=$(wc -l <"$1")
+	awk -F'|' '{ split($2, a, "rps="); split(a[2], b, " "); print b[1] "|" $0 }' "$1" | sort -t'|' -k1,1n |
+		sed -n "$(((n + 1) / 2))p" | cut -d'|' -f2-
+}
 for scenario in $scenarios; do
-	start taskmock "${server_cpu[@]}" "$work/taskmock" serve --addr 127.0.0.1:0
-	check_answer "$scenario" "$base"
-	mock="$(run_wrk "$scenario" "$base")"
-	mock_rss=$(rss_kib "$pid" VmHWM)
-	stop "$pid"
-
+	: >"$work/on" && : >"$work/off"
+	for ((round = 0; round < rounds; round++)); do
+		for journal in on off; do
+			flags=()
+			if [[ "$journal" == off ]]; then flags=(--journal 0); fi
+			start taskmock "${server_cpu[@]}" "$work/taskmock" serve --addr 127.0.0.1:0 "${flags[@]}"
+			check_answer "$scenario" "$base"
+			line="$(run_wrk "$scenario" "$base")"
+			echo "$(rss_kib "$pid" VmHWM)|$line" >>"$work/$journal"
+			stop "$pid"
+		done
+	done
 	start bare "${server_cpu[@]}" "$work/bare" --addr 127.0.0.1:0 --body "$work/body.json"
 	bare="$(run_wrk "$scenario" "$base")"
 	bare_rss=$(rss_kib "$pid" VmHWM)
 	stop "$pid"
 
-	ratio=""
+	on="$(median_run "$work/on")"
+	off="$(median_run "$work/off")"
+	ratio_on="" ratio_off=""
 	if [[ -z "$rate" ]]; then
-		ratio=$(awk -v a="$(field rps "$mock")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
+		ratio_on=$(awk -v a="$(field rps "${on#*|}")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
+		ratio_off=$(awk -v a="$(field rps "${off#*|}")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
 	fi
-	for row in "taskmock|$mock|$mock_rss|$ratio" "bare|$bare|$bare_rss|"; do
-		IFS='|' read -r server line rss r <<<"$row"
-		printf '%-10s %-9s %10s %7sms %7sms %7sMB %8s %7s\n' "$scenario" "$server" "$(field rps "$line")" \
-			"$(awk -v u="$(field p50_us "$line")" 'BEGIN { printf "%.2f", u / 1000 }')" \
-			"$(awk -v u="$(field p99_us "$line")" 'BEGIN { printf "%.2f", u / 1000 }')" \
-			"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
-			"$(($(field errors "$line") + $(field non2xx "$line")))" "$r"
-	done
+	journal_ratio=$(awk -v a="$(field rps "${on#*|}")" -v b="$(field rps "${off#*|}")" 'BEGIN { printf "%.3f", a / b }')
+	row "$scenario" "taskmock" "${on#*|}" "${on%%|*}" "$ratio_on" "$journal_ratio"
+	row "$scenario" "--journal 0" "${off#*|}" "${off%%|*}" "$ratio_off" ""
+	row "$scenario" "bare" "$bare" "$bare_rss" "" ""
+	echo "$scenario journal on req/s by round: $(cut -d'|' -f2 "$work/on" | sed 's/.*rps=\([^ ]*\).*/\1/' | tr '\n' ' ')" \
+		"off: $(cut -d'|' -f2 "$work/off" | sed 's/.*rps=\([^ ]*\).*/\1/' | tr '\n' ' ')" >&2
 done
 
 # Start-up: from process start to the first 200 of the health check, on a

@@ -82,6 +82,8 @@ const maxTaskBytes = 1 << 20
 //     refused, and no answer under /__taskmock/ carries
 //     Access-Control-Allow-Origin or Access-Control-Allow-Private-Network.
 //
+// The request journal (see WithJournal) has the same protections.
+//
 // The health check, GET /__taskmock/health, changes nothing and tells
 // nothing but {"status":"ok"}: it answers any client and any Host, so that
 // a container's probe reaches it, and gets no CORS grant either.
@@ -115,6 +117,9 @@ func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) string {
 	if r.URL.Path == HealthPath {
 		return s.serveHealth(w, r)
 	}
+	if r.URL.Path == JournalPath || r.URL.Path == JournalPath+"/" {
+		return s.serveJournal(w, r)
+	}
 	if !s.admin {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route", "detail": "the admin API is off: start the mock with --admin (WithAdmin)"})
 		return "route.404"
@@ -134,19 +139,31 @@ func refuseCORS(w http.ResponseWriter) string {
 	return "admin.403.cors"
 }
 
-func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
+// guardAdmin refuses, with 403, a request to what (the admin API, the
+// journal) from anything but a tool of this machine: a loopback client, a
+// loopback Host, no CORS preflight, and for a request that changes
+// something (what it changes: change) the AdminHeader. It returns the
+// name of its answer and false when it refused.
+func guardAdmin(w http.ResponseWriter, r *http.Request, what, change string) (string, bool) {
 	switch {
 	case !fromLoopback(r.RemoteAddr):
-		adminForbidden(w, "the admin API answers loopback clients only")
-		return "admin.403"
+		adminForbidden(w, what+" answers loopback clients only")
+		return "admin.403", false
 	case !loopbackHost(r.Host):
-		adminForbidden(w, "the admin API answers requests whose Host is localhost or a loopback address such as 127.0.0.1 or [::1] (any port), found "+quoteValue(r.Host))
-		return "admin.403.host"
+		adminForbidden(w, what+" answers requests whose Host is localhost or a loopback address such as 127.0.0.1 or [::1] (any port), found "+quoteValue(r.Host))
+		return "admin.403.host", false
 	case isPreflight(r):
-		return refuseCORS(w)
+		return refuseCORS(w), false
 	case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && strings.TrimSpace(r.Header.Get(AdminHeader)) != "1":
-		adminForbidden(w, "a request that changes the admin API's tasks needs the header "+AdminHeader+": 1, which a web page cannot send")
-		return "admin.403.header"
+		adminForbidden(w, "a request that changes "+change+" needs the header "+AdminHeader+": 1, which a web page cannot send")
+		return "admin.403.header", false
+	}
+	return "", true
+}
+
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
+	if refused, ok := guardAdmin(w, r, "the admin API", "the admin API's tasks"); !ok {
+		return refused
 	}
 	path := r.URL.Path
 	switch {

@@ -70,15 +70,21 @@ func BenchmarkHandler(b *testing.B) {
 		}},
 	}
 	logged := newServer(b, mockserver.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	cases = append(cases, struct {
+	unjournaled := newServer(b, mockserver.WithJournal(0))
+	type benchCase = struct {
 		name string
 		make func(i int) request
-	}{"oracle-logged", cases[0].make})
+	}
+	cases = append(cases, benchCase{"oracle-logged", cases[0].make},
+		benchCase{"oracle-journal-off", cases[0].make}, benchCase{"esri-post-journal-off", cases[2].make})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			s := s
-			if c.name == "oracle-logged" {
+			s := s // the journal on, by default
+			switch c.name {
+			case "oracle-logged":
 				s = logged // as taskmock serve logs, to a discarding writer
+			case "oracle-journal-off", "esri-post-journal-off":
+				s = unjournaled
 			}
 			reqs := make([]request, ids)
 			for i := range reqs {

@@ -144,7 +144,10 @@
 // files inside their directory, of at most 1 MiB. WithLatency,
 // WithErrorRate and WithRateLimit make the mock slow, failing or throttled,
 // in the vendors' shapes, for resilience tests. WithSelfCheck validates
-// every answer as it is sent and logs any violation.
+// every answer as it is sent and logs any violation. The request journal
+// (WithJournal, on by default) keeps the latest exchanges, credentials
+// redacted, for Server.Journal and GET /__taskmock/requests, under the
+// admin API's protections.
 //
 // # Memory
 //
@@ -165,7 +168,10 @@
 //   - request bodies: an Esri form and an admin PUT at most 1 MiB each, a
 //     task (PUT or fixture file) nested at most jsonlimit.DefaultMaxDepth
 //     levels;
-//     request logs are written as they happen, never kept.
+//     request logs are written as they happen, never kept;
+//   - the request journal: at most WithJournal's number of exchanges
+//     (DefaultJournalSize by default) and JournalMaxBytes bytes, the oldest
+//     dropped first, each body at most JournalBodyLimit bytes.
 //
 // Fixtures are read once, when New runs, and kept: their size is the
 // operator's choice.

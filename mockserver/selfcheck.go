@@ -35,11 +35,11 @@ func checkedAPI(response string, status int) (specs.Name, bool) {
 	return specs.Name(api), true
 }
 
-// check validates one answer and logs its violations.
-func (s *Server) check(ctx context.Context, r *http.Request, rec *recorder, response string) {
+// check validates one answer, logs its violations and returns them.
+func (s *Server) check(ctx context.Context, r *http.Request, rec *recorder, response string) []contract.Violation {
 	api, ok := checkedAPI(response, rec.status)
 	if !ok {
-		return
+		return nil
 	}
 	req := &contract.Request{Method: r.Method, URL: r.URL.String(), Header: r.Header}
 	if api == specs.Esri {
@@ -57,13 +57,15 @@ func (s *Server) check(ctx context.Context, r *http.Request, rec *recorder, resp
 	validator, err := contractValidator()
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "self-check", slog.String("error", err.Error()))
-		return
+		return nil
 	}
 	rep := validator.Validate(contract.Exchange{API: api, Request: req, Status: rec.status, Header: rec.Header(), Body: rec.body.Bytes()})
+	var found []contract.Violation
 	for _, v := range rep.Violations {
 		if v.Rule == contract.RuleErrorResponse {
 			continue
 		}
+		found = append(found, v)
 		s.log.LogAttrs(ctx, slog.LevelWarn, "self-check",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -74,4 +76,5 @@ func (s *Server) check(ctx context.Context, r *http.Request, rec *recorder, resp
 			slog.String("violation", v.Message),
 		)
 	}
+	return found
 }

@@ -72,6 +72,8 @@ type Server struct {
 	world       *world
 	limits      storeLimits
 	admin       bool
+	journalSize int
+	journal     *Journal
 }
 
 // Option configures a Server.
@@ -121,10 +123,11 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	s := &Server{
-		seed:     DefaultSeed,
-		log:      slog.New(slog.DiscardHandler),
-		esriPath: api.OperationPath,
-		cors:     corsConfig{any: true},
+		seed:        DefaultSeed,
+		log:         slog.New(slog.DiscardHandler),
+		esriPath:    api.OperationPath,
+		cors:        corsConfig{any: true},
+		journalSize: DefaultJournalSize,
 	}
 	for _, o := range opts {
 		o(s)
@@ -149,6 +152,9 @@ func New(opts ...Option) (*Server, error) {
 	s.chaos.init(s.seed)
 	s.store = newStore(s.limits)
 	s.world = newWorld(s.clock())
+	if s.journalSize > 0 {
+		s.journal = newJournal(s.journalSize, JournalMaxBytes, s.esriPath)
+	}
 	// Compiling the schemas takes longer than the rest of start-up: the
 	// fixtures need it now, the admin API and the self-check on first use.
 	if len(s.fixtureDirs) > 0 {
@@ -174,16 +180,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.selfCheck {
 		rec.body = &bytes.Buffer{}
 	}
+	// Nothing under AdminPrefix is journaled: the journal's own readers,
+	// the admin API and the health probes would push the APIs' exchanges
+	// out.
+	journaled := s.journal != nil && !strings.HasPrefix(r.URL.Path, AdminPrefix)
+	var reqBody *bodyCapture
+	if journaled {
+		reqBody = s.journalCapture(r, rec)
+	}
 	response := s.route(rec, r)
+	var violations []contract.Violation
 	if s.selfCheck {
-		s.check(r.Context(), r, rec, response)
+		violations = s.check(r.Context(), r, rec, response)
+	}
+	latency := time.Since(start)
+	if journaled {
+		s.journalAdd(r, rec, reqBody, start, latency, response, violations)
 	}
 	attrs := [...]slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", rec.status),
 		slog.String("response", response),
-		slog.Duration("latency", time.Since(start)),
+		slog.Duration("latency", latency),
 		{},
 	}
 	level, n := slog.LevelInfo, len(attrs)-1
@@ -302,12 +321,17 @@ const (
 )
 
 // recorder remembers the status written and the first error of a write,
-// for the log, and with body a copy of the body, for the self-check.
+// for the log, with body a copy of the body, for the self-check, and with
+// keep above 0 the first keep bytes of the body and its size, for the
+// journal.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	err    error
 	body   *bytes.Buffer
+	keep   int
+	kept   []byte
+	size   int64
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -323,6 +347,12 @@ func (r *recorder) Write(b []byte) (int, error) {
 	}
 	if r.body != nil {
 		r.body.Write(b)
+	}
+	if r.keep > 0 {
+		r.size += int64(len(b))
+		if n := min(len(b), r.keep-len(r.kept)); n > 0 {
+			r.kept = append(r.kept, b[:n]...)
+		}
 	}
 	n, err := r.ResponseWriter.Write(b)
 	if err != nil && r.err == nil {

@@ -1,7 +1,7 @@
 // Package secrets knows what a credential is in the traffic of the two task
 // APIs and hides it in every form it can take in an output. It is the one
-// place taskmock's commands (check, proxy, validate) and its validator ask;
-// it knows nothing else.
+// place taskmock's commands (check, proxy, validate), its validator and the
+// mock's request journal ask; it knows nothing else.
 //
 // What a credential is:
 //

@@ -162,6 +162,25 @@ Tasks that stay put:
                          and names them in a Taskmock-Evicted header (at
                          most 1 KiB of names, then "and N more")
 
+Request journal:
+  --journal N            keep the last N exchanges in the request journal
+                         (default ` + fmt.Sprint(mockserver.DefaultJournalSize) + `; 0 turns it off): time, method,
+                         path and query, headers, the response chosen,
+                         status, latency, the task's api and id, any
+                         --self-check violation, and the bodies (a request
+                         body of at most 64 KiB, larger ones by size only;
+                         the first 64 KiB of a response), credentials
+                         redacted; at most 8 MiB in all, oldest dropped
+                         first. Nothing under /__taskmock/ is journaled.
+                         Read it as the admin API is called, from this
+                         machine only (no --admin needed):
+                           curl 'http://127.0.0.1:4010/__taskmock/requests?method=POST&limit=10'
+                           curl -X DELETE -H 'Taskmock-Admin: 1' \
+                             http://127.0.0.1:4010/__taskmock/requests
+                         GET takes method, path (a prefix), status (404 or
+                         4xx), since (RFC 3339), limit (1 to 1000, default
+                         100), after and before (seq numbers); newest first
+
 Chaos, for resilience tests (the APIs only, not the health check):
   --latency D            delay every answer by D (50ms), or by a random
                          duration in a range (20ms..400ms); at most 10s,
@@ -182,10 +201,10 @@ Examples:
   taskmock serve --fixtures testdata/tasks --admin
   curl -H 'Prefer: code=429' -i http://127.0.0.1:4010/process/api/v1/tasks/42
 
-Memory: the admin API's tasks and the scenarios' progress are bounded (the
-oldest evicted first), and the Go runtime's soft memory limit is 20 MiB plus
-twice --admin-max-mb (28 MiB by default) unless the environment sets
-GOMEMLIMIT.
+Memory: the admin API's tasks, the scenarios' progress and the journal are
+bounded (the oldest evicted first), and the Go runtime's soft memory limit is
+20 MiB plus twice --admin-max-mb, and 8 MiB more with the journal on (36 MiB
+by default), unless the environment sets GOMEMLIMIT.
 
 Exit codes:
   0  stopped by an interrupt
@@ -194,9 +213,17 @@ Exit codes:
 }
 
 // serveMemoryLimit returns the Go runtime's soft memory limit while serve
-// runs, unless GOMEMLIMIT sets one: 20 MiB, and twice the admin API's
-// bound (a stored task takes about twice its JSON's size in memory).
-func serveMemoryLimit(adminMaxMB int) int64 { return int64(20+2*adminMaxMB) << 20 }
+// runs, unless GOMEMLIMIT sets one: 20 MiB, twice the admin API's bound (a
+// stored task takes about twice its JSON's size in memory), and the
+// journal's bound when it is on (it holds far less in practice: 1,000
+// exchanges of generated tasks take about 5 MiB).
+func serveMemoryLimit(adminMaxMB int, journal bool) int64 {
+	mb := int64(20 + 2*adminMaxMB)
+	if journal {
+		mb += mockserver.JournalMaxBytes >> 20
+	}
+	return mb << 20
+}
 
 // runServe runs taskmock serve until ctx is done.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -226,6 +253,7 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	admin := fs.Bool("admin", false, "")
 	adminMaxTasks := fs.Int("admin-max-tasks", mockserver.DefaultMaxStoredTasks, "")
 	adminMaxMB := fs.Int("admin-max-mb", mockserver.DefaultMaxStoredBytes>>20, "")
+	journal := fs.Int("journal", mockserver.DefaultJournalSize, "")
 	var fixtureDirs []string
 	fs.Func("fixtures", "", func(s string) error {
 		fixtureDirs = append(fixtureDirs, s)
@@ -307,6 +335,10 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		return e.usageFail(cmd, fmt.Errorf("--admin-max-mb must be a number of MiB from 1 to %d, got %d", 1<<20, *adminMaxMB))
 	}
 	opts = append(opts, mockserver.WithStoreLimits(*adminMaxTasks, *adminMaxMB<<20))
+	if *journal < 0 {
+		return e.usageFail(cmd, fmt.Errorf("--journal must be a number of exchanges, 0 to turn the journal off, got %d", *journal))
+	}
+	opts = append(opts, mockserver.WithJournal(*journal))
 	for _, dir := range fixtureDirs {
 		fi, err := os.Stat(dir)
 		ndjson := strings.HasSuffix(strings.ToLower(dir), ".ndjson") || strings.HasSuffix(strings.ToLower(dir), ".jsonl")
@@ -336,7 +368,7 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// The stores are bounded (mockserver's doc, "Memory"); the soft limit
 		// keeps the garbage collector's slack from doubling the heap.
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(serveMemoryLimit(*adminMaxMB)))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(serveMemoryLimit(*adminMaxMB, *journal > 0)))
 	}
 	srv := &http.Server{
 		Handler:           mock,
@@ -348,7 +380,7 @@ func (e *env) serveLimits(args []string, limits serveLimits) error {
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 	banner := func(base string) string {
-		return serveBanner(bannerInfo{base: base, seed: *seed, anchor: anchor, auth: *requireAuth || len(revoked) > 0, fixtures: fixtureDirs, admin: *admin})
+		return serveBanner(bannerInfo{base: base, seed: *seed, anchor: anchor, auth: *requireAuth || len(revoked) > 0, fixtures: fixtureDirs, admin: *admin, journal: *journal > 0})
 	}
 	return e.runHTTP(cmd, srv, ln, banner, serveShutdownGrace, logger)
 }
@@ -436,6 +468,7 @@ type bannerInfo struct {
 	auth     bool
 	fixtures []string
 	admin    bool
+	journal  bool
 }
 
 // serveBanner is what serve prints on start: the URLs of both APIs as
@@ -465,6 +498,9 @@ func serveBanner(info bannerInfo) string {
 	}
 	if info.admin {
 		fmt.Fprintf(&b, "Admin API: curl %s\n", serveQuote(base+mockserver.AdminPrefix+"tasks"))
+	}
+	if info.journal {
+		fmt.Fprintf(&b, "Request journal: curl %s\n", serveQuote(base+mockserver.JournalPath))
 	}
 	fmt.Fprintf(&b, "Health: %s%s\n", base, mockserver.HealthPath)
 	b.WriteString("Stop with Ctrl+C.\n")

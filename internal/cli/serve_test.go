@@ -332,6 +332,8 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--admin-max-tasks", "0"}, `--admin-max-tasks must be a positive number of tasks, got 0`},
 		{[]string{"--admin-max-mb", "0"}, `--admin-max-mb must be a number of MiB from 1 to 1048576, got 0`},
 		{[]string{"--admin-max-mb", "4GB"}, `--admin-max-mb: "4GB" is not a whole number`},
+		{[]string{"--journal", "-1"}, `--journal must be a number of exchanges, 0 to turn the journal off, got -1`},
+		{[]string{"--journal", "lots"}, `--journal: "lots" is not a whole number`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -352,7 +354,7 @@ func TestServeHelp(t *testing.T) {
 	require.NoError(t, runServe(context.Background(), []string{"--help"}, &stdout, &stderr))
 	assert.Empty(t, stderr.String())
 	for _, want := range []string{"Usage:\n  taskmock serve [flags]", "--addr HOST:PORT", "--seed N", "--now RFC3339",
-		"--log-format FORMAT", "--require-auth", "--cors-origin ORIGINS", "Examples:", "Exit codes:"} {
+		"--log-format FORMAT", "--require-auth", "--cors-origin ORIGINS", "--journal N", "/__taskmock/requests", "Examples:", "Exit codes:"} {
 		assert.Contains(t, stdout.String(), want)
 	}
 }
@@ -442,6 +444,33 @@ func TestServeFixturesAndAdmin(t *testing.T) {
 	status, _, body, _ = fetch(t, specs.Oracle, r.base+"/__taskmock/tasks")
 	assert.Equal(t, http.StatusOK, status)
 	assert.JSONEq(t, `{"tasks":[{"api":"oracle","id":"1f15bc3a-5948-11ef-873e-0242ac15001b","source":"`+filepath.Join(dir, "task.json")+`"}]}`, string(body))
+	require.NoError(t, r.stop(t))
+}
+
+func TestServeJournal(t *testing.T) {
+	r := startServe(t, "--addr", "127.0.0.1:0", "--journal", "2")
+	assert.Contains(t, r.stdout.String(), "Request journal: curl '"+r.base+"/__taskmock/requests'\n")
+	for _, id := range []string{"a", "b", "c"} {
+		// A small answer, written when the handler returns: journaled
+		// before the client reads it.
+		status, _, _, _ := fetch(t, specs.Oracle, r.base+"/process/api/v1/tasks/"+id, "Prefer: code=404")
+		require.Equal(t, http.StatusNotFound, status)
+	}
+	status, _, body, _ := fetch(t, specs.Oracle, r.base+"/__taskmock/requests?limit=1")
+	require.Equal(t, http.StatusOK, status, string(body))
+	var page mockserver.JournalPage
+	require.NoError(t, json.Unmarshal(body, &page))
+	require.Len(t, page.Requests, 1)
+	assert.Equal(t, "c", page.Requests[0].TaskID)
+	assert.Equal(t, 2, page.Held, "--journal 2")
+	assert.Equal(t, uint64(1), page.Dropped)
+	require.NoError(t, r.stop(t))
+
+	r = startServe(t, "--addr", "127.0.0.1:0", "--journal", "0")
+	assert.NotContains(t, r.stdout.String(), "Request journal")
+	status, _, body, _ = fetch(t, specs.Oracle, r.base+"/__taskmock/requests")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Contains(t, string(body), "the request journal is off")
 	require.NoError(t, r.stop(t))
 }
 

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/taskmock/taskmock/mockserver"
 	"github.com/taskmock/taskmock/mockserver/mockservertest"
@@ -70,4 +72,41 @@ func ExampleNewServer_esri() {
 	fmt.Println(res.StatusCode, body.Error.Code, body.Error.Message)
 	// Output:
 	// 200 499 Token Required
+}
+
+// A test of a screen that shows a task, polls it for changes and
+// reassigns it: the journal tells what the screen sent, whatever it shows.
+func ExampleServer_Count() {
+	t := &testing.T{}
+	srv := mockservertest.NewServer(t, mockserver.WithClock(func() time.Time { return time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) }))
+	defer srv.Close()
+
+	// The screen under test: three polls, one reassignment.
+	task := srv.OracleURL("task-4")
+	for range 3 {
+		res, err := srv.Client().Get(task)
+		if err != nil {
+			panic(err)
+		}
+		res.Body.Close()
+	}
+	res, err := srv.Client().Post(task+"/reassign", "application/json",
+		strings.NewReader(`{"identities":[{"id":"julia.wagner","type":"USER"}],"comment":"Away until Monday"}`))
+	if err != nil {
+		panic(err)
+	}
+	res.Body.Close()
+
+	// The test's assertions: in a test, with t.Errorf or testify.
+	path := mockserver.OraclePrefix + "task-4"
+	fmt.Println("polls:", srv.Count(http.MethodGet, path))
+	fmt.Println("reassignments:", srv.Count(http.MethodPost, path+"/reassign"))
+	last := srv.Requests()[3]
+	fmt.Println(last.Method, last.Path, last.Status, last.Response)
+	fmt.Println(last.RequestBody.Text)
+	// Output:
+	// polls: 3
+	// reassignments: 1
+	// POST /process/api/v1/tasks/task-4/reassign 204 oracle.op.reassignTask
+	// {"identities":[{"id":"julia.wagner","type":"USER"}],"comment":"Away until Monday"}
 }
