@@ -120,6 +120,14 @@ func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) string {
 	if r.URL.Path == JournalPath || r.URL.Path == JournalPath+"/" {
 		return s.serveJournal(w, r)
 	}
+	if isDashboardPath(r.URL.Path) {
+		if refused, ok := guardAdmin(w, r, "the dashboard", "the mock's tasks"); !ok {
+			return refused
+		}
+		if resp, ok := s.serveDashboard(w, r); ok {
+			return resp
+		}
+	}
 	if !s.admin {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route", "detail": "the admin API is off: start the mock with --admin (WithAdmin)"})
 		return "route.404"
@@ -189,6 +197,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
 		}
 		s.store.reset()
 		s.world.reset()
+		s.next.clear()
 		w.WriteHeader(http.StatusNoContent)
 		return "admin.reset"
 	case strings.HasPrefix(path, adminTasks+"/"):

@@ -74,6 +74,7 @@ type Server struct {
 	admin       bool
 	journalSize int
 	journal     *Journal
+	next        nextAnswers // the dashboard's one-shot answers
 }
 
 // Option configures a Server.

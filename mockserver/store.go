@@ -169,6 +169,20 @@ func (st *store) delete(k taskKey) bool {
 	return false
 }
 
+// restore undoes the admin edits of k: a fixture answers again as loaded,
+// a task only an admin PUT stored is gone. It reports whether there was an
+// edit.
+func (st *store) restore(k taskKey) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, ok := st.edits.get(k)
+	if ok {
+		st.edits.remove(k)
+		st.bytes -= e.size
+	}
+	return ok
+}
+
 // reset restores the fixtures.
 func (st *store) reset() {
 	st.mu.Lock()

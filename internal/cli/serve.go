@@ -162,6 +162,14 @@ Tasks that stay put:
                          and names them in a Taskmock-Evicted header (at
                          most 1 KiB of names, then "and N more")
 
+Dashboard:
+  http://127.0.0.1:4010/__taskmock/ shows, in a browser on this machine,
+  the request journal live (each request and its answer), the tasks the
+  mock holds or was asked for with their state, each as the API serves
+  it; with --admin, it forces the next answer of a task (a code, a state
+  or status, a delay), edits a task's JSON (validated, violations shown
+  beside the fields) and resets one task or everything.
+
 Request journal:
   --journal N            keep the last N exchanges in the request journal
                          (default ` + fmt.Sprint(mockserver.DefaultJournalSize) + `; 0 turns it off): time, method,
@@ -496,6 +504,11 @@ func serveBanner(info bannerInfo) string {
 	for _, dir := range info.fixtures {
 		fmt.Fprintf(&b, "Fixtures: the tasks of %s\n", dir)
 	}
+	dash := "Dashboard: " + base + mockserver.DashboardPath + " (this machine only"
+	if !info.admin {
+		dash += "; read-only: --admin turns on its controls"
+	}
+	fmt.Fprintf(&b, "%s)\n", dash)
 	if info.admin {
 		fmt.Fprintf(&b, "Admin API: curl %s\n", serveQuote(base+mockserver.AdminPrefix+"tasks"))
 	}

@@ -354,7 +354,7 @@ func TestServeHelp(t *testing.T) {
 	require.NoError(t, runServe(context.Background(), []string{"--help"}, &stdout, &stderr))
 	assert.Empty(t, stderr.String())
 	for _, want := range []string{"Usage:\n  taskmock serve [flags]", "--addr HOST:PORT", "--seed N", "--now RFC3339",
-		"--log-format FORMAT", "--require-auth", "--cors-origin ORIGINS", "--journal N", "/__taskmock/requests", "Examples:", "Exit codes:"} {
+		"--log-format FORMAT", "--require-auth", "--cors-origin ORIGINS", "--journal N", "/__taskmock/requests", "Dashboard:", "Examples:", "Exit codes:"} {
 		assert.Contains(t, stdout.String(), want)
 	}
 }
@@ -372,9 +372,12 @@ Oracle OCI Process Automation: Get a Task
   curl -H 'Authorization: Bearer demo' 'http://127.0.0.1:4010/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b'
   curl -i -H 'Authorization: Bearer demo' -H 'Prefer: code=404' 'http://127.0.0.1:4010/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b'
 
+Dashboard: http://127.0.0.1:4010/__taskmock/ (this machine only; read-only: --admin turns on its controls)
 Health: http://127.0.0.1:4010/__taskmock/health
 Stop with Ctrl+C.
 `, got)
+	got = serveBanner(bannerInfo{base: "http://127.0.0.1:4010", seed: 0, anchor: anchor, admin: true, journal: true})
+	assert.Contains(t, got, "\nDashboard: http://127.0.0.1:4010/__taskmock/ (this machine only)\nAdmin API: ")
 }
 
 func TestServeHost(t *testing.T) {
