@@ -55,6 +55,7 @@ type Writer struct {
 type junitSpool struct {
 	spool
 	tests, failures, errors int
+	skipped                 int           // the notices: what was set aside
 	time                    time.Duration // the latency of its live checks
 }
 
@@ -192,6 +193,9 @@ func (rw *Writer) Add(r Result) error {
 		if tc.Error != nil {
 			suite.errors++
 		}
+		if tc.Skipped != nil {
+			suite.skipped++
+		}
 		if r.Live != nil {
 			rw.live = true
 			suite.time += r.Live.Latency
@@ -310,6 +314,9 @@ func (rw *Writer) Close() error {
 			rw.buf.WriteString("\n  <testsuite name=\"")
 			_ = xml.EscapeText(&rw.buf, []byte(junitSuiteName(n))) // a bytes.Buffer does not fail
 			fmt.Fprintf(&rw.buf, `" tests="%d" failures="%d" errors="%d"`, suite.tests, suite.failures, suite.errors)
+			if suite.skipped > 0 {
+				fmt.Fprintf(&rw.buf, ` skipped="%d"`, suite.skipped)
+			}
 			if rw.live {
 				fmt.Fprintf(&rw.buf, ` time="%s"`, seconds(suite.time))
 			}
