@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pb33f/libopenapi-validator/config"
 
@@ -46,13 +47,26 @@ func Strict(on bool) Option { return func(v *Validator) { v.strict = on } }
 // warning, too, fails a response (Report.Passed(true)).
 func (v *Validator) Strict() bool { return v.strict }
 
-// New compiles the embedded documents of every API and returns a Validator.
+// New returns a Validator of the embedded documents of every API, compiled
+// once per process.
 // An error means an embedded document is broken: a bug in taskmock.
 func New(opts ...Option) (*Validator, error) {
-	v := &Validator{apis: map[specs.Name]*apiModel{}}
+	models, err := compiledModels()
+	if err != nil {
+		return nil, err
+	}
+	v := &Validator{apis: models}
 	for _, o := range opts {
 		o(v)
 	}
+	return v, nil
+}
+
+// compiledModels compiles the documents once per process: the models are
+// read-only once built, so every Validator shares them (a command, a
+// test, a proxy each build validators, and compiling costs far more than
+// validating).
+var compiledModels = sync.OnceValues(func() (map[specs.Name]*apiModel, error) {
 	vopts := config.NewValidationOptions(
 		config.WithFormatAssertions(),
 		config.WithCustomFormat(FormatEsriDateTime, checkEsriDateTime),
@@ -62,15 +76,16 @@ func New(opts ...Option) (*Validator, error) {
 		specs.Esri:   {esriSuccessSchema, esriErrorSchema, esriUpdateSchema, esriExecuteSchema, esriNextSchema, esriGroupsSchema},
 		specs.Oracle: {oracleTaskSchema, oracleErrorSchema, oracleBulkSchema},
 	}
+	models := map[specs.Name]*apiModel{}
 	for _, api := range specs.All() {
 		m, err := compileAPI(api, vopts, schemas[api.Name]...)
 		if err != nil {
 			return nil, fmt.Errorf("contract: %w", err)
 		}
-		v.apis[api.Name] = m
+		models[api.Name] = m
 	}
-	return v, nil
-}
+	return models, nil
+})
 
 // check collects the violations of one exchange.
 type check struct {
