@@ -219,8 +219,8 @@ type journalRecord struct {
 	seq   uint64
 	cost  int
 	once  sync.Once
-	raw   *journalRaw // nil once entry is made
-	entry JournalEntry
+	raw   journalRaw    // zero once entry is made
+	entry *JournalEntry // made on first read
 }
 
 // journalRaw is what an exchange leaves for its entry.
@@ -244,7 +244,7 @@ type journalRaw struct {
 }
 
 // record adds an exchange, dropping the oldest entries beyond the bounds.
-func (j *Journal) record(raw *journalRaw) {
+func (j *Journal) record(raw journalRaw) {
 	cost := journalEntryCost + len(raw.path) + len(raw.rawQuery) + len(raw.reqBody) + len(raw.respBody) +
 		headerCost(raw.reqHeader) + headerCost(raw.respHeader)
 	rec := &journalRecord{raw: raw, cost: cost}
@@ -388,10 +388,10 @@ func (j *Journal) List(f JournalFilter) JournalPage {
 // entry returns the redacted entry of rec, made on first use.
 func (j *Journal) entry(rec *journalRecord) JournalEntry {
 	rec.once.Do(func() {
-		rec.entry = j.redact(rec.seq, rec.raw)
-		rec.raw = nil
+		e := j.redact(rec.seq, &rec.raw)
+		rec.entry, rec.raw = &e, journalRaw{}
 	})
-	e := rec.entry
+	e := *rec.entry
 	// The caller gets its own slices and maps.
 	e.Violations = append([]JournalViolation(nil), e.Violations...)
 	e.RequestHeader = e.RequestHeader.Clone()
@@ -521,7 +521,7 @@ func (s *Server) journalCapture(r *http.Request, rec *recorder) *bodyCapture {
 
 // journalAdd records an answered request.
 func (s *Server) journalAdd(r *http.Request, rec *recorder, body *bodyCapture, start time.Time, latency time.Duration, response string, violations []contract.Violation) {
-	raw := &journalRaw{
+	raw := journalRaw{
 		time:     start,
 		method:   r.Method,
 		path:     r.URL.Path,

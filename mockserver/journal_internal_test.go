@@ -26,7 +26,7 @@ func TestJournalRing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 1; i <= 500; i++ {
 		// Bodies from none to more than the whole journal holds.
-		j.record(&journalRaw{path: "/x", respBody: make([]byte, rng.IntN(3*journalEntryCost)+rng.IntN(2)*maxBytes)})
+		j.record(journalRaw{path: "/x", respBody: make([]byte, rng.IntN(3*journalEntryCost)+rng.IntN(2)*maxBytes)})
 		require.LessOrEqual(t, j.n, entries)
 		require.LessOrEqual(t, j.bytes, maxBytes)
 		sum := 0
@@ -54,9 +54,9 @@ func TestJournalRedactsBeforeCutting(t *testing.T) {
 	const token = "Secret-Token-42"
 	for cut := 1; cut < len(token); cut++ {
 		body := strings.Repeat("a", JournalBodyLimit-cut) + token + strings.Repeat("b", 100)
-		raw := &journalRaw{method: http.MethodGet, path: "/p", rawPath: "/p", rawQuery: "token=" + url.QueryEscape(token),
+		raw := journalRaw{method: http.MethodGet, path: "/p", rawPath: "/p", rawQuery: "token=" + url.QueryEscape(token),
 			respBody: []byte(body)[:JournalBodyLimit+journalSlack], respSize: int64(len(body))}
-		e := newJournal(1, JournalMaxBytes, "/getTask").redact(1, raw)
+		e := newJournal(1, JournalMaxBytes, "/getTask").redact(1, &raw)
 		require.True(t, e.ResponseBody.Truncated)
 		require.Len(t, e.ResponseBody.Text, JournalBodyLimit)
 		want := strings.Replace(body, token, "REDACTED", 1)[:JournalBodyLimit]
@@ -68,7 +68,7 @@ func TestJournalRedactsBeforeCutting(t *testing.T) {
 // its request is kept redacted.
 func TestJournalRedactsViolations(t *testing.T) {
 	j := newJournal(1, JournalMaxBytes, "/getTask")
-	j.record(&journalRaw{
+	j.record(journalRaw{
 		time: time.Now(), method: http.MethodGet, path: "/process/api/v1/tasks/1", rawPath: "/process/api/v1/tasks/1",
 		reqHeader: http.Header{"Authorization": {"Bearer abcdef123456"}},
 		violations: []contract.Violation{{Severity: contract.SeverityError, Rule: contract.RuleBodyNotJSON, Location: "body.id",
@@ -99,7 +99,7 @@ func BenchmarkJournalRecord(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			s := &Server{journal: newJournal(DefaultJournalSize, JournalMaxBytes, "/TopographicProductionServer/workflows/tasks/getTask")}
 			for range DefaultJournalSize {
-				s.journal.record(&journalRaw{path: "/warm", respBody: oracleBody})
+				s.journal.record(journalRaw{path: "/warm", respBody: oracleBody})
 			}
 			w := httptest.NewRecorder()
 			req := httptest.NewRequest(c.method, c.target, nil)
