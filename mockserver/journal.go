@@ -252,20 +252,27 @@ func (j *Journal) record(raw journalRaw) {
 	defer j.mu.Unlock()
 	j.seq++
 	rec.seq = j.seq
-	for j.n > 0 && (j.n >= j.max || j.bytes+cost > j.maxBytes) {
-		j.dropOldest()
-		j.dropped++
-	}
 	if cost > j.maxBytes {
-		// Not kept, but counted: its Seq is skipped.
+		// Not kept, but counted, and the others kept: its Seq is
+		// skipped.
 		j.dropped++
 		j.notify()
 		return
+	}
+	for j.n > 0 && (j.n >= j.max || j.bytes+cost > j.maxBytes) {
+		j.dropOldest()
+		j.dropped++
 	}
 	switch {
 	case j.n < len(j.buf):
 		j.buf[(j.start+j.n)%len(j.buf)] = rec
 	case j.start == 0:
+		if len(j.buf) == cap(j.buf) {
+			// Grown by hand, to at most j.max.
+			buf := make([]*journalRecord, len(j.buf), min(max(2*len(j.buf), 16), j.max))
+			copy(buf, j.buf)
+			j.buf = buf
+		}
 		j.buf = append(j.buf, rec)
 	default:
 		// Full below j.max after drops by size: straighten the ring and

@@ -24,9 +24,16 @@ func TestJournalRing(t *testing.T) {
 	const entries, maxBytes = 7, 8 * journalEntryCost
 	j := newJournal(entries, maxBytes, "/getTask")
 	rng := rand.New(rand.NewPCG(1, 2))
+	var sizes []int
 	for i := 1; i <= 500; i++ {
 		// Bodies from none to more than the whole journal holds.
-		j.record(journalRaw{path: "/x", respBody: make([]byte, rng.IntN(3*journalEntryCost)+rng.IntN(2)*maxBytes)})
+		size := rng.IntN(3*journalEntryCost) + rng.IntN(2)*maxBytes
+		sizes = append(sizes, size)
+		before := j.n
+		j.record(journalRaw{path: "/x", respBody: make([]byte, size)})
+		if journalEntryCost+len("/x")+size > maxBytes {
+			require.Equal(t, before, j.n, "an entry over the bytes alone drops no other")
+		}
 		require.LessOrEqual(t, j.n, entries)
 		require.LessOrEqual(t, j.bytes, maxBytes)
 		sum := 0
@@ -40,11 +47,19 @@ func TestJournalRing(t *testing.T) {
 		require.Equal(t, sum, j.bytes)
 		require.Equal(t, uint64(i), j.seq)
 		require.Equal(t, uint64(i), j.dropped+uint64(j.n), "every exchange is held or counted as dropped")
-		if j.n > 0 {
-			require.Equal(t, uint64(i), prev, "the newest is held unless it alone is over the bytes")
+		if j.n > 0 && prev != uint64(i) {
+			require.Greater(t, journalEntryCost+len("/x")+sizes[i-1], maxBytes, "the newest is held unless it alone is over the bytes")
 		}
 	}
 	assert.LessOrEqual(t, cap(j.buf), entries)
+
+	// Small entries only: the ring grows to its size, never beyond.
+	small := newJournal(100, JournalMaxBytes, "/getTask")
+	for range 250 {
+		small.record(journalRaw{path: "/x"})
+		require.LessOrEqual(t, cap(small.buf), 100)
+	}
+	assert.Equal(t, 100, small.n)
 }
 
 // TestJournalRedactsBeforeCutting: a credential across the body limit is
