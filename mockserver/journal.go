@@ -80,6 +80,11 @@ const (
 //	                              Taskmock-Admin: 1)
 //
 // With the journal off, both answer 404.
+//
+// An exchange is journaled when its handler returns, after its answer is
+// written: a client that has read a large answer (more than the server's
+// buffers, about 4 KiB) may list the journal a moment before its entry is
+// there. mockservertest's Requests and Count wait for it.
 func WithJournal(n int) Option {
 	return func(s *Server) {
 		if n < 0 {
