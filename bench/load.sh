@@ -11,11 +11,12 @@
 # measured in the same run. Also measures the start-up time of taskmock
 # serve: from process start to the first 200 from /__taskmock/health.
 #
-# taskmock runs with its request journal on (the default, 1,000 exchanges)
-# and off (--journal 0), alternately, --rounds times per scenario (default
-# 3); the journal column is the median req/s with the journal on over the
-# median with it off, measured in the same run. The taskmock rows show the
-# round with the median req/s.
+# Then the request journal's cost: for each scenario, --rounds times
+# (default 3), taskmock with its journal on (the default, 1,000 exchanges)
+# and taskmock --journal 0 run side by side, each under its own wrk with
+# half the connections, at the same time, so that the two share whatever
+# else the machine does; with --pin both servers share CPU 1. Prints each
+# round's req/s and the ratio on/off, and the median ratio.
 #
 # Everything listens on 127.0.0.1 only, every run is bounded by --duration,
 # and every process the script starts is stopped when it exits.
@@ -63,8 +64,8 @@ if ! [[ "$duration" =~ ^[0-9]+[smh]?$ ]]; then
 	echo "load.sh: --duration must be like 10s, 1m" >&2
 	exit 2
 fi
-if ! [[ "$rounds" =~ ^[1-9][0-9]?$ ]]; then
-	echo "load.sh: --rounds must be a whole number from 1 to 99" >&2
+if ! [[ "$rounds" =~ ^[0-9]{1,2}$ ]]; then
+	echo "load.sh: --rounds must be a whole number from 0 to 99" >&2
 	exit 2
 fi
 if [[ -n "$rate" ]] && ! [[ "$rate" =~ ^[1-9][0-9]*$ ]]; then
@@ -134,54 +135,71 @@ echo
 echo "load: wrk, $threads threads, $connections connections, $duration per run${rate:+, offering $rate req/s}; bare body $body_bytes bytes${pin:+; pinned: servers on CPU 1, wrk on CPU 0}"
 echo "go: $(go version | cut -d' ' -f3-), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-printf '%-10s %-13s %10s %9s %9s %9s %8s %7s %8s\n' scenario server req/s p50 p99 peak_rss errors ratio journal
-# row SCENARIO SERVER LINE RSS RATIO JOURNAL: prints one row of the table.
-row() {
-	printf '%-10s %-13s %10s %7sms %7sms %7sMB %8s %7s %8s\n' "$1" "$2" "$(field rps "$3")" \
-		"$(awk -v u="$(field p50_us "$3")" 'BEGIN { printf "%.2f", u / 1000 }')" \
-		"$(awk -v u="$(field p99_us "$3")" 'BEGIN { printf "%.2f", u / 1000 }')" \
-		"$(awk -v k="$4" 'BEGIN { printf "%.1f", k / 1024 }')" \
-		"$(($(field errors "$3") + $(field non2xx "$3")))" "$5" "$6"
-}
-# median_run FILE: the line of FILE (RSS|RESULT ...) with the median req/s.
-median_run() {
-	local n
-	n=$(wc -l <"$1")
-	awk -F'|' '{ split($2, a, "rps="); split(a[2], b, " "); print b[1] "|" $0 }' "$1" | sort -t'|' -k1,1n |
-		sed -n "$(((n + 1) / 2))p" | cut -d'|' -f2-
-}
+printf '%-10s %-9s %10s %9s %9s %9s %8s %7s\n' scenario server req/s p50 p99 peak_rss errors ratio
 for scenario in $scenarios; do
-	: >"$work/on" && : >"$work/off"
-	for ((round = 0; round < rounds; round++)); do
-		for journal in on off; do
-			flags=()
-			if [[ "$journal" == off ]]; then flags=(--journal 0); fi
-			start taskmock "${server_cpu[@]}" "$work/taskmock" serve --addr 127.0.0.1:0 "${flags[@]}"
-			check_answer "$scenario" "$base"
-			line="$(run_wrk "$scenario" "$base")"
-			echo "$(rss_kib "$pid" VmHWM)|$line" >>"$work/$journal"
-			stop "$pid"
-		done
-	done
+	start taskmock "${server_cpu[@]}" "$work/taskmock" serve --addr 127.0.0.1:0
+	check_answer "$scenario" "$base"
+	mock="$(run_wrk "$scenario" "$base")"
+	mock_rss=$(rss_kib "$pid" VmHWM)
+	stop "$pid"
+
 	start bare "${server_cpu[@]}" "$work/bare" --addr 127.0.0.1:0 --body "$work/body.json"
 	bare="$(run_wrk "$scenario" "$base")"
 	bare_rss=$(rss_kib "$pid" VmHWM)
 	stop "$pid"
 
-	on="$(median_run "$work/on")"
-	off="$(median_run "$work/off")"
-	ratio_on="" ratio_off=""
+	ratio=""
 	if [[ -z "$rate" ]]; then
-		ratio_on=$(awk -v a="$(field rps "${on#*|}")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
-		ratio_off=$(awk -v a="$(field rps "${off#*|}")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
+		ratio=$(awk -v a="$(field rps "$mock")" -v b="$(field rps "$bare")" 'BEGIN { printf "%.2f", a / b }')
 	fi
-	journal_ratio=$(awk -v a="$(field rps "${on#*|}")" -v b="$(field rps "${off#*|}")" 'BEGIN { printf "%.3f", a / b }')
-	row "$scenario" "taskmock" "${on#*|}" "${on%%|*}" "$ratio_on" "$journal_ratio"
-	row "$scenario" "--journal 0" "${off#*|}" "${off%%|*}" "$ratio_off" ""
-	row "$scenario" "bare" "$bare" "$bare_rss" "" ""
-	echo "$scenario journal on req/s by round: $(cut -d'|' -f2 "$work/on" | sed 's/.*rps=\([^ ]*\).*/\1/' | tr '\n' ' ')" \
-		"off: $(cut -d'|' -f2 "$work/off" | sed 's/.*rps=\([^ ]*\).*/\1/' | tr '\n' ' ')" >&2
+	for row in "taskmock|$mock|$mock_rss|$ratio" "bare|$bare|$bare_rss|"; do
+		IFS='|' read -r server line rss r <<<"$row"
+		printf '%-10s %-9s %10s %7sms %7sms %7sMB %8s %7s\n' "$scenario" "$server" "$(field rps "$line")" \
+			"$(awk -v u="$(field p50_us "$line")" 'BEGIN { printf "%.2f", u / 1000 }')" \
+			"$(awk -v u="$(field p99_us "$line")" 'BEGIN { printf "%.2f", u / 1000 }')" \
+			"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
+			"$(($(field errors "$line") + $(field non2xx "$line")))" "$r"
+	done
 done
+
+# The journal's cost: journal on and off side by side, --rounds times.
+if [[ "$rounds" -gt 0 ]]; then
+	half=$(((connections + 1) / 2))
+	echo
+	echo "journal on (default) and off (--journal 0) side by side, each with its own wrk of $half connections${rate:+ offering half of $rate req/s}, $rounds rounds of $duration:"
+	printf '%-10s %6s %10s %10s %8s %9s %9s\n' scenario round on_req/s off_req/s on/off on_p99 off_p99
+	for scenario in $scenarios; do
+		ratios=()
+		for ((round = 1; round <= rounds; round++)); do
+			start journal-on "${server_cpu[@]}" "$work/taskmock" serve --addr 127.0.0.1:0
+			on_pid=$pid on_base=$base
+			start journal-off "${server_cpu[@]}" "$work/taskmock" serve --addr 127.0.0.1:0 --journal 0
+			off_pid=$pid off_base=$base
+			check_answer "$scenario" "$on_base"
+			check_answer "$scenario" "$off_base"
+			for side in on off; do
+				b=$on_base
+				if [[ "$side" == off ]]; then b=$off_base; fi
+				BENCH_SCENARIO="$scenario" BENCH_RATE="${rate:+$((rate / 2))}" BENCH_CONNECTIONS="$half" BENCH_THREADS=1 "${wrk_cpu[@]}" \
+					wrk --threads 1 --connections "$half" --duration "$duration" --timeout 5s --script "$repo/bench/random.lua" "$b" \
+					>"$work/wrk-$side.out" 2>&1 &
+				pids+=("$!")
+			done
+			wait "${pids[@]: -2}"
+			stop "$on_pid"
+			stop "$off_pid"
+			on="$(grep '^RESULT ' "$work/wrk-on.out")"
+			off="$(grep '^RESULT ' "$work/wrk-off.out")"
+			r=$(awk -v a="$(field rps "$on")" -v b="$(field rps "$off")" 'BEGIN { printf "%.3f", a / b }')
+			ratios+=("$r")
+			printf '%-10s %6s %10s %10s %8s %7sms %7sms\n' "$scenario" "$round" "$(field rps "$on")" "$(field rps "$off")" "$r" \
+				"$(awk -v u="$(field p99_us "$on")" 'BEGIN { printf "%.2f", u / 1000 }')" \
+				"$(awk -v u="$(field p99_us "$off")" 'BEGIN { printf "%.2f", u / 1000 }')"
+		done
+		sorted="$(printf '%s\n' "${ratios[@]}" | sort -n)"
+		echo "$scenario: median on/off $(sed -n "$(((rounds + 1) / 2))p" <<<"$sorted") (min $(head -1 <<<"$sorted"), max $(tail -1 <<<"$sorted"))"
+	done
+fi
 
 # Start-up: from process start to the first 200 of the health check, on a
 # port known to be free (the one the kernel gave the previous run).

@@ -80,6 +80,11 @@ const (
 //	                              Taskmock-Admin: 1)
 //
 // With the journal off, both answer 404.
+//
+// An exchange is journaled when its handler returns, after its answer is
+// written: a client that has read a large answer (more than the server's
+// buffers, about 4 KiB) may list the journal a moment before its entry is
+// there. mockservertest's Requests and Count wait for it.
 func WithJournal(n int) Option {
 	return func(s *Server) {
 		if n < 0 {
@@ -219,8 +224,8 @@ type journalRecord struct {
 	seq   uint64
 	cost  int
 	once  sync.Once
-	raw   *journalRaw // nil once entry is made
-	entry JournalEntry
+	raw   journalRaw    // zero once entry is made
+	entry *JournalEntry // made on first read
 }
 
 // journalRaw is what an exchange leaves for its entry.
@@ -244,7 +249,7 @@ type journalRaw struct {
 }
 
 // record adds an exchange, dropping the oldest entries beyond the bounds.
-func (j *Journal) record(raw *journalRaw) {
+func (j *Journal) record(raw journalRaw) {
 	cost := journalEntryCost + len(raw.path) + len(raw.rawQuery) + len(raw.reqBody) + len(raw.respBody) +
 		headerCost(raw.reqHeader) + headerCost(raw.respHeader)
 	rec := &journalRecord{raw: raw, cost: cost}
@@ -252,20 +257,27 @@ func (j *Journal) record(raw *journalRaw) {
 	defer j.mu.Unlock()
 	j.seq++
 	rec.seq = j.seq
-	for j.n > 0 && (j.n >= j.max || j.bytes+cost > j.maxBytes) {
-		j.dropOldest()
-		j.dropped++
-	}
 	if cost > j.maxBytes {
-		// Not kept, but counted: its Seq is skipped.
+		// Not kept, but counted, and the others kept: its Seq is
+		// skipped.
 		j.dropped++
 		j.notify()
 		return
+	}
+	for j.n > 0 && (j.n >= j.max || j.bytes+cost > j.maxBytes) {
+		j.dropOldest()
+		j.dropped++
 	}
 	switch {
 	case j.n < len(j.buf):
 		j.buf[(j.start+j.n)%len(j.buf)] = rec
 	case j.start == 0:
+		if len(j.buf) == cap(j.buf) {
+			// Grown by hand, to at most j.max.
+			buf := make([]*journalRecord, len(j.buf), min(max(2*len(j.buf), 16), j.max))
+			copy(buf, j.buf)
+			j.buf = buf
+		}
 		j.buf = append(j.buf, rec)
 	default:
 		// Full below j.max after drops by size: straighten the ring and
@@ -388,10 +400,10 @@ func (j *Journal) List(f JournalFilter) JournalPage {
 // entry returns the redacted entry of rec, made on first use.
 func (j *Journal) entry(rec *journalRecord) JournalEntry {
 	rec.once.Do(func() {
-		rec.entry = j.redact(rec.seq, rec.raw)
-		rec.raw = nil
+		e := j.redact(rec.seq, &rec.raw)
+		rec.entry, rec.raw = &e, journalRaw{}
 	})
-	e := rec.entry
+	e := *rec.entry
 	// The caller gets its own slices and maps.
 	e.Violations = append([]JournalViolation(nil), e.Violations...)
 	e.RequestHeader = e.RequestHeader.Clone()
@@ -521,7 +533,7 @@ func (s *Server) journalCapture(r *http.Request, rec *recorder) *bodyCapture {
 
 // journalAdd records an answered request.
 func (s *Server) journalAdd(r *http.Request, rec *recorder, body *bodyCapture, start time.Time, latency time.Duration, response string, violations []contract.Violation) {
-	raw := &journalRaw{
+	raw := journalRaw{
 		time:     start,
 		method:   r.Method,
 		path:     r.URL.Path,

@@ -24,9 +24,16 @@ func TestJournalRing(t *testing.T) {
 	const entries, maxBytes = 7, 8 * journalEntryCost
 	j := newJournal(entries, maxBytes, "/getTask")
 	rng := rand.New(rand.NewPCG(1, 2))
+	var sizes []int
 	for i := 1; i <= 500; i++ {
 		// Bodies from none to more than the whole journal holds.
-		j.record(&journalRaw{path: "/x", respBody: make([]byte, rng.IntN(3*journalEntryCost)+rng.IntN(2)*maxBytes)})
+		size := rng.IntN(3*journalEntryCost) + rng.IntN(2)*maxBytes
+		sizes = append(sizes, size)
+		before := j.n
+		j.record(journalRaw{path: "/x", respBody: make([]byte, size)})
+		if journalEntryCost+len("/x")+size > maxBytes {
+			require.Equal(t, before, j.n, "an entry over the bytes alone drops no other")
+		}
 		require.LessOrEqual(t, j.n, entries)
 		require.LessOrEqual(t, j.bytes, maxBytes)
 		sum := 0
@@ -40,11 +47,19 @@ func TestJournalRing(t *testing.T) {
 		require.Equal(t, sum, j.bytes)
 		require.Equal(t, uint64(i), j.seq)
 		require.Equal(t, uint64(i), j.dropped+uint64(j.n), "every exchange is held or counted as dropped")
-		if j.n > 0 {
-			require.Equal(t, uint64(i), prev, "the newest is held unless it alone is over the bytes")
+		if j.n > 0 && prev != uint64(i) {
+			require.Greater(t, journalEntryCost+len("/x")+sizes[i-1], maxBytes, "the newest is held unless it alone is over the bytes")
 		}
 	}
 	assert.LessOrEqual(t, cap(j.buf), entries)
+
+	// Small entries only: the ring grows to its size, never beyond.
+	small := newJournal(100, JournalMaxBytes, "/getTask")
+	for range 250 {
+		small.record(journalRaw{path: "/x"})
+		require.LessOrEqual(t, cap(small.buf), 100)
+	}
+	assert.Equal(t, 100, small.n)
 }
 
 // TestJournalRedactsBeforeCutting: a credential across the body limit is
@@ -54,9 +69,9 @@ func TestJournalRedactsBeforeCutting(t *testing.T) {
 	const token = "Secret-Token-42"
 	for cut := 1; cut < len(token); cut++ {
 		body := strings.Repeat("a", JournalBodyLimit-cut) + token + strings.Repeat("b", 100)
-		raw := &journalRaw{method: http.MethodGet, path: "/p", rawPath: "/p", rawQuery: "token=" + url.QueryEscape(token),
+		raw := journalRaw{method: http.MethodGet, path: "/p", rawPath: "/p", rawQuery: "token=" + url.QueryEscape(token),
 			respBody: []byte(body)[:JournalBodyLimit+journalSlack], respSize: int64(len(body))}
-		e := newJournal(1, JournalMaxBytes, "/getTask").redact(1, raw)
+		e := newJournal(1, JournalMaxBytes, "/getTask").redact(1, &raw)
 		require.True(t, e.ResponseBody.Truncated)
 		require.Len(t, e.ResponseBody.Text, JournalBodyLimit)
 		want := strings.Replace(body, token, "REDACTED", 1)[:JournalBodyLimit]
@@ -68,7 +83,7 @@ func TestJournalRedactsBeforeCutting(t *testing.T) {
 // its request is kept redacted.
 func TestJournalRedactsViolations(t *testing.T) {
 	j := newJournal(1, JournalMaxBytes, "/getTask")
-	j.record(&journalRaw{
+	j.record(journalRaw{
 		time: time.Now(), method: http.MethodGet, path: "/process/api/v1/tasks/1", rawPath: "/process/api/v1/tasks/1",
 		reqHeader: http.Header{"Authorization": {"Bearer abcdef123456"}},
 		violations: []contract.Violation{{Severity: contract.SeverityError, Rule: contract.RuleBodyNotJSON, Location: "body.id",
@@ -99,7 +114,7 @@ func BenchmarkJournalRecord(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			s := &Server{journal: newJournal(DefaultJournalSize, JournalMaxBytes, "/TopographicProductionServer/workflows/tasks/getTask")}
 			for range DefaultJournalSize {
-				s.journal.record(&journalRaw{path: "/warm", respBody: oracleBody})
+				s.journal.record(journalRaw{path: "/warm", respBody: oracleBody})
 			}
 			w := httptest.NewRecorder()
 			req := httptest.NewRequest(c.method, c.target, nil)
