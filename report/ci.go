@@ -16,7 +16,8 @@ import (
 // violations, for $GITHUB_STEP_SUMMARY or a pull-request comment).
 
 // writeGitHub writes r's annotations: "::error file=F,line=L,title=RULE::
-// SOURCE LOCATION: MESSAGE" for each violation (::warning for a warning),
+// SOURCE LOCATION: MESSAGE" for each violation (::warning for a warning;
+// a live check, which has no file, has the request in the title),
 // an ::error for an input that could not be read, a ::notice for what was
 // set aside.
 func writeGitHub(b *bytes.Buffer, r Result) {
@@ -48,7 +49,12 @@ func writeGitHub(b *bytes.Buffer, r Result) {
 		if i < len(r.Lines) {
 			line = r.Lines[i]
 		}
-		fmt.Fprintf(b, "::%s %s::%s\n", level, props(string(v.Rule), line), ghData(resultSource(r)+" "+v.Location+": "+textutil.OneLine(v.Message)))
+		title := string(v.Rule)
+		if r.Live != nil {
+			// A live check has no file: the title says which request.
+			title += " " + textutil.OneLine(r.Source)
+		}
+		fmt.Fprintf(b, "::%s %s::%s\n", level, props(title, line), ghData(resultSource(r)+" "+v.Location+": "+textutil.OneLine(v.Message)))
 	}
 }
 

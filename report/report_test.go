@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,6 +52,28 @@ func sampleResults() []report.Result {
 	}
 }
 
+// liveResults are what a live check gives: a request answered after a
+// retry and a redirect, one whose answer breaks the contract, and one that
+// could not be made.
+func liveResults() []report.Result {
+	return []report.Result{
+		{Source: "GET https://opa.example.com/process/api/v1/tasks/7", Live: &report.Live{Latency: 123 * time.Millisecond, Attempts: 2,
+			Retries:   []string{"attempt 1: 503 Service Unavailable, retried after 500ms"},
+			Redirects: []string{"https://opa2.example.com/process/api/v1/tasks/7"}},
+			Report: contract.Report{API: specs.Oracle, Operation: "getTask", Status: 200}},
+		{Source: "GET https://opa.example.com/process/api/v1/tasks/8", Live: &report.Live{Latency: 45 * time.Millisecond, Attempts: 1},
+			Body: []byte(`{"id": "8", "state": "DONE"}`),
+			Report: contract.Report{API: specs.Oracle, Operation: "getTask", Status: 200, Violations: []contract.Violation{{
+				API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state",
+				Message: `expected one of "ASSIGNED", "COMPLETED", found string "DONE"`}}}},
+		{Source: "GET https://opa.example.com/process/api/v1/tasks/9", Live: &report.Live{Latency: 30 * time.Second, Attempts: 3,
+			Error: "no complete answer within 30s (--timeout)"},
+			Report: contract.Report{API: specs.Oracle, Operation: "getTask", Violations: []contract.Violation{{
+				API: specs.Oracle, Severity: contract.SeverityError, Rule: "request-failed", Location: "request",
+				Message: "expected an answer, found none after 3 attempts: no complete answer within 30s (--timeout)"}}}},
+	}
+}
+
 func TestRenderGolden(t *testing.T) {
 	tests := []struct {
 		golden string
@@ -68,9 +91,20 @@ func TestRenderGolden(t *testing.T) {
 		{"report.sarif", report.FormatSARIF, report.Options{}},
 		{"report.html", report.FormatHTML, report.Options{}},
 	}
+	for _, format := range report.Formats() {
+		tests = append(tests, struct {
+			golden string
+			format report.Format
+			opts   report.Options
+		}{"check." + string(format), format, report.Options{Tool: "taskmock check"}})
+	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got, err := report.Render(tt.format, sampleResults(), tt.opts)
+			results := sampleResults()
+			if strings.HasPrefix(tt.golden, "check.") {
+				results = liveResults()
+			}
+			got, err := report.Render(tt.format, results, tt.opts)
 			require.NoError(t, err)
 			assertGolden(t, filepath.Join("testdata", tt.golden), got)
 		})
