@@ -290,6 +290,7 @@ func (l *loader) harExchange(e *harEntry) (ex Exchange, ok bool, err error) {
 			URL:    e.Request.URL,
 			Header: harHeader(e.Request.Headers),
 			Form:   harForm(e.Request.PostData),
+			Body:   harPostText(e.Request.PostData),
 		},
 		Status: int(e.Response.Status),
 		Header: harHeader(e.Response.Headers),
@@ -363,6 +364,14 @@ func harHeader(pairs []harNameValue) http.Header {
 		h.Add(p.Name, p.Value)
 	}
 	return h
+}
+
+// harPostText returns the text of a posted body, nil when none was saved.
+func harPostText(pd *harPostData) []byte {
+	if pd == nil || pd.Text == "" {
+		return nil
+	}
+	return []byte(pd.Text)
 }
 
 // harForm returns the fields of a posted form: parsed from the text of an

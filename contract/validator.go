@@ -211,12 +211,12 @@ func (c *check) expected() string {
 }
 
 // exchangeSecrets returns the credentials an exchange's body may echo: those
-// of its request (URL, header, form), the Set-Cookie values of its response
-// and ex.Secrets; nil when there are none, without allocating.
+// of its request (URL, header, form, body), the Set-Cookie values of its
+// response and ex.Secrets; nil when there are none, without allocating.
 func exchangeSecrets(ex *Exchange) *secrets.Set {
 	var req *secrets.Set
 	if r := ex.Request; r != nil {
-		req = secrets.Collect(r.URL, r.Header, r.Form)
+		req = r.Secrets()
 	}
 	var res *secrets.Set
 	if ex.Header != nil && len(ex.Header["Set-Cookie"]) > 0 {

@@ -280,7 +280,7 @@ func runValidate(e *env, args []string) error {
 		ex := it.Exchange
 		if seen.Len() < maxCarriedSecrets {
 			if r := ex.Request; r != nil {
-				seen.AddSet(secrets.Collect(r.URL, r.Header, r.Form))
+				seen.AddSet(r.Secrets())
 			}
 			if sc := ex.Header["Set-Cookie"]; len(sc) > 0 {
 				seen.AddSet(secrets.Collect("", http.Header{"Set-Cookie": sc}, nil))
@@ -300,7 +300,7 @@ func runValidate(e *env, args []string) error {
 			})
 		}
 		if rq := ex.Request; rq != nil && rq.Method != "" && rq.URL != "" {
-			r.Request = rq.Method + " " + secrets.Collect(rq.URL, rq.Header, rq.Form).RedactURL(rq.URL)
+			r.Request = rq.Method + " " + rq.Secrets().RedactURL(rq.URL)
 		}
 		r.File = it.File
 		if keepBody && len(r.Report.Violations) > 0 && len(ex.Body) <= report.MaxBodyShown {

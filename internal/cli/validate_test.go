@@ -501,7 +501,8 @@ func TestValidateBadProgressFlag(t *testing.T) {
 // lower-case hex, and cut by a message's length limit: no report format
 // shows any of them.
 func TestValidateHidesEchoedCredentials(t *testing.T) {
-	tokens := []string{"url/tok+en=0123456789", "bearer/tok+en=0123456789", "form/tok+en=0123456789", "cookie/tok+en=0123456789", "login/set+cookie=0123456789"}
+	tokens := []string{"url/tok+en=0123456789", "bearer/tok+en=0123456789", "form/tok+en=0123456789", "cookie/tok+en=0123456789", "login/set+cookie=0123456789",
+		"multipart/tok+en=0123456789", "json/tok+en=0123456789"}
 	oracleURL := "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b"
 	esriURL := "https://gis.example.com/server/rest/services/Prod/TopographicProductionServer/workflows/tasks/getTask"
 	withState := func(state string) string {
@@ -539,6 +540,16 @@ func TestValidateHidesEchoedCredentials(t *testing.T) {
 		{"request": map[string]any{"method": "GET", "url": oracleURL, "headers": []any{}},
 			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
 				"content": map[string]any{"text": withState(tokens[4] + " " + tokens[1])}}},
+		// Credentials of request bodies that are not URL-encoded forms: a
+		// multipart form (its Content-Type not kept), a JSON body's member.
+		{"request": map[string]any{"method": "POST", "url": esriURL, "headers": []any{},
+			"postData": map[string]any{"mimeType": "multipart/form-data", "text": "--XyZ\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n" + tokens[5] + "\r\n--XyZ--\r\n"}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": `{"error":{"code":498,"message":"` + lowerHex(tokens[5]) + `","details":[]}}`}}},
+		{"request": map[string]any{"method": "POST", "url": "https://opa.example.com/process/api/v1/tasks/reassign", "headers": hdr("Content-Type", "application/json"),
+			"postData": map[string]any{"mimeType": "application/json", "text": `{"taskIds":["T1"],"identities":[{"id":"G","type":"GROUP"}],"access_token":"` + tokens[6] + `"}`}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": `{"totalCount":1,"sucessCount":0,"failedCount":1,"items":[{"taskId":"T1","status":"` + slash(tokens[6]) + `"}]}`}}},
 	}
 	doc, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "entries": entries}})
 	require.NoError(t, err)
