@@ -66,8 +66,10 @@ type LoadOptions struct {
 	// entries of that API. "" detects the API of each body.
 	API specs.Name
 	// OnError, when set, receives each file of a directory walk that cannot
-	// be read or parsed, and the walk goes on with the next file. When nil,
-	// the first such file stops the walk.
+	// be read or parsed, and the walk goes on with the next file; and each
+	// entry of a HAR that is well-formed JSON but cannot be checked (not a
+	// HAR entry, a body in bad base64 or over MaxBody), and the next entry
+	// is read. When nil, the first such file or entry stops the walk.
 	OnError func(*LoadError)
 	// OnProgress, when set, is told how far the reading of each input has
 	// gone: source names the input as in Item.Source (without "#N"), read

@@ -744,6 +744,42 @@ func TestWalkOnErrorGoesOn(t *testing.T) {
 	assert.Equal(t, len(sources), stats.Items)
 }
 
+// TestHAROnErrorGoesOn: with OnError, a HAR entry that is well-formed
+// JSON but not a HAR entry (a number, a status that is not a number,
+// headers of the wrong kind, a body in bad base64) is handed to OnError and
+// the entries after it are still checked; a syntax error, after which
+// nothing can be read, still stops the file.
+func TestHAROnErrorGoesOn(t *testing.T) {
+	ok, err := json.Marshal(map[string]any{
+		"request":  map[string]any{"method": "GET", "url": "https://opa.example.com/process/api/v1/tasks/42"},
+		"response": map[string]any{"status": 200, "content": map[string]any{"text": string(readSeed(t, "oracle-seed.json"))}},
+	})
+	require.NoError(t, err)
+	e := string(ok)
+	har := harOf(e, `7`, e, `{"response": {"status": "200"}}`, e, `{"request": {"headers": {"a": "b"}}}`, e,
+		`{"request": {"method": "GET", "url": "/process/api/v1/tasks/1"}, "response": {"status": 200, "content": {"text": "e30=!", "encoding": "base64"}}}`, e, `null`, e)
+	var failed []string
+	items, _, err := streamAll(t, "-", har, contract.LoadOptions{OnError: func(le *contract.LoadError) { failed = append(failed, le.Error()) }})
+	require.NoError(t, err)
+	var sources []string
+	for _, it := range items {
+		sources = append(sources, it.Source)
+	}
+	assert.Equal(t, []string{"-#1", "-#3", "-#5", "-#7", "-#9", "-#11"}, sources)
+	assert.Equal(t, []string{
+		"-#2: not a HAR 1.2 entry: the entry is a number, want an object",
+		"-#4: not a HAR 1.2 entry: response.status is not a number",
+		"-#6: not a HAR 1.2 entry: request.headers is an object, want an array",
+		"-#8: response.content.text is not valid base64 (illegal base64 data at input byte 4)",
+	}, failed)
+
+	failed = nil
+	items, _, err = streamAll(t, "-", harOf(e, `{"request": {"method": GET}}`, e), contract.LoadOptions{OnError: func(le *contract.LoadError) { failed = append(failed, le.Error()) }})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-#2: invalid JSON")
+	assert.Len(t, items, 1)
+}
+
 func TestWalkSkipsHiddenDirectories(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".vscode"), 0o755))
