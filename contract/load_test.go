@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -778,6 +779,61 @@ func TestHAROnErrorGoesOn(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "-#2: invalid JSON")
 	assert.Len(t, items, 1)
+}
+
+// TestLoadNDJSONOverMaxBody: NDJSON is read line by line, MaxBody bounding
+// each line, not the whole input: a file or a stream of many small bodies
+// larger than MaxBody is checked whole, and a line over the limit is an
+// input that could not be read, the lines after it still checked.
+func TestLoadNDJSONOverMaxBody(t *testing.T) {
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, readSeed(t, "oracle-seed.json")))
+	const limit = 8 << 10
+	var in bytes.Buffer
+	var want []string
+	for n := 1; n <= 40; n++ {
+		switch n {
+		case 7:
+			in.WriteString("\n") // a blank line
+		case 20:
+			in.WriteString(`{"id": "` + strings.Repeat("x", 3*limit) + `"}` + "\n")
+		default:
+			in.Write(compact.Bytes())
+			in.WriteString("\r\n")
+			want = append(want, strconv.Itoa(n))
+		}
+	}
+	require.Greater(t, in.Len(), 8*limit)
+	path := filepath.Join(t.TempDir(), "tasks.ndjson")
+	require.NoError(t, os.WriteFile(path, in.Bytes(), 0o644))
+
+	for _, stream := range []bool{false, true} {
+		t.Run(strconv.FormatBool(stream), func(t *testing.T) {
+			var failed []string
+			opts := contract.LoadOptions{MaxBody: limit, OnError: func(le *contract.LoadError) { failed = append(failed, le.Error()) }}
+			var items []contract.Item
+			var err error
+			src := path
+			if stream {
+				src = "-"
+				items, _, err = streamAll(t, src, in.Bytes(), opts)
+			} else {
+				items, _, err = loadAll(t, path, opts)
+			}
+			require.NoError(t, err)
+			var got []string
+			for _, it := range items {
+				line, ok := strings.CutPrefix(it.Source, src+":")
+				require.True(t, ok, it.Source)
+				got = append(got, line)
+				assert.Equal(t, compact.String(), string(it.Exchange.Body))
+			}
+			assert.Equal(t, want, got)
+			require.Len(t, failed, 1)
+			assert.True(t, strings.HasPrefix(failed[0], src+":20: body "), failed[0])
+			assert.Contains(t, failed[0], "over the limit of 8 KiB")
+		})
+	}
 }
 
 func TestWalkSkipsHiddenDirectories(t *testing.T) {
