@@ -304,7 +304,7 @@ func runValidate(e *env, args []string) error {
 		}
 		r.File = it.File
 		if keepBody && len(r.Report.Violations) > 0 && len(ex.Body) <= report.MaxBodyShown {
-			r.Body = ex.Secrets.RedactBytes(ex.Body)
+			r.Body = ex.Credentials().RedactBytes(ex.Body)
 		}
 		if it.Line != nil && placeLines {
 			r.Lines = make([]int, len(r.Report.Violations))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1174,4 +1175,31 @@ func TestValidateReportFiles(t *testing.T) {
 	entries, err = os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 3)
+}
+
+// TestValidateHTMLHidesCredentialsPastTheCarriedOnes: the body the html
+// report shows hides the credentials of its own exchange even when the
+// credentials carried from earlier entries are at their bound.
+func TestValidateHTMLHidesCredentialsPastTheCarriedOnes(t *testing.T) {
+	const token = "late-token-0x5EC2E7"
+	oracleURL := "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b"
+	body := readFile(t, oracleExample)
+	var entries []any
+	for i := range 1100 {
+		entries = append(entries, map[string]any{
+			"request":  map[string]any{"method": "GET", "url": oracleURL + "?access_token=early-token-" + strconv.Itoa(i), "headers": []any{}},
+			"response": map[string]any{"status": 200, "headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}}, "content": map[string]any{"text": body}}})
+	}
+	entries = append(entries, map[string]any{
+		"request": map[string]any{"method": "GET", "url": oracleURL + "?access_token=" + token, "headers": []any{}},
+		"response": map[string]any{"status": 200, "headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}},
+			"content": map[string]any{"text": strings.Replace(body, `"state": "COMPLETED"`, `"state": "`+token+`"`, 1)}}})
+	doc, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "entries": entries}})
+	require.NoError(t, err)
+	har := filepath.Join(t.TempDir(), "many.har")
+	require.NoError(t, os.WriteFile(har, doc, 0o644))
+	r := run(t, "", "validate", "--format", "html", har)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "REDACTED")
+	assert.NotContains(t, r.stdout, token[:12])
 }
