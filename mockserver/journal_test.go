@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -167,12 +168,26 @@ func TestJournalRedaction(t *testing.T) {
 	// An Oracle task whose id is the bearer token: the answer holds it.
 	get(t, s, oracleURL(url.PathEscape(secret), nil), "Authorization", "Bearer "+secret)
 	get(t, s, oracleURL(taskID, nil), "Authorization", "Basic "+basic, "X-Esri-Authorization", "Bearer "+secret)
+	// Tokens in request bodies that are not URL-encoded forms: a JSON
+	// body's member, a multipart form's field.
+	reassign := httptest.NewRequest(http.MethodPost, "http://mock.test/process/api/v1/tasks/"+taskID+"/reassign",
+		strings.NewReader(`{"identities":[{"id":"Finance","type":"GROUP"}],"access_token":"`+secret+`"}`))
+	reassign.Header.Set("Content-Type", "application/json")
+	do(t, s, reassign)
+	var mp strings.Builder
+	mw := multipart.NewWriter(&mp)
+	require.NoError(t, mw.WriteField("f", "json"))
+	require.NoError(t, mw.WriteField("token", secret))
+	require.NoError(t, mw.Close())
+	form := httptest.NewRequest(http.MethodPost, esriURL(nil), strings.NewReader(mp.String()))
+	form.Header.Set("Content-Type", mw.FormDataContentType())
+	do(t, s, form)
 
 	a := get(t, s, journalURL)
 	require.Equal(t, http.StatusOK, a.status)
 	var page mockserver.JournalPage
 	require.NoError(t, json.Unmarshal(a.body, &page))
-	require.Len(t, page.Requests, 7)
+	require.Len(t, page.Requests, 9)
 
 	text := a.text()
 	for _, v := range []string{secret, password, basic} {
@@ -205,8 +220,8 @@ func TestJournalRedaction(t *testing.T) {
 			assert.Equal(t, "REDACTED", auth)
 		}
 	}
-	assert.Equal(t, "/arcgis/rest/services/SampleService/TopographicProductionServer/REDACTED", page.Requests[6].Path)
-	assert.Equal(t, "f=json&token=REDACTED", page.Requests[6].Query)
+	assert.Equal(t, "/arcgis/rest/services/SampleService/TopographicProductionServer/REDACTED", page.Requests[8].Path)
+	assert.Equal(t, "f=json&token=REDACTED", page.Requests[8].Query)
 }
 
 func TestJournalFiltersAndPaging(t *testing.T) {
