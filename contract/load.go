@@ -854,7 +854,9 @@ func (l *loader) ndjsonStream(src string, r *bufio.Reader) error {
 		case size > l.limit:
 			err = &LoadError{Source: name, Err: &BodyTooLargeError{Size: size, Limit: l.limit}}
 		case len(bytes.TrimSpace(line)) > 0:
+			l.lineBase = n - 1
 			err = l.bodyData(name, bytes.TrimSpace(line))
+			l.lineBase = 0
 		}
 		if err != nil {
 			le, ok := err.(*LoadError)
