@@ -401,17 +401,18 @@ func (c *Checker) judge(t Target, o outcome) report.Result {
 			API: t.API, Severity: contract.SeverityError, Rule: RuleBodyTooLarge, Location: "body",
 			Message: "expected a task body, found a body over the --max-body limit (not read further)"}}}
 	default:
-		req := &contract.Request{Method: t.Method, URL: t.URL, Header: t.Header}
+		req := &contract.Request{Method: t.Method, URL: t.URL, Header: t.Header, Body: t.Body}
 		if o.finalURL != "" {
 			req.URL = o.finalURL
 		}
 		if t.Form != nil {
 			req.Form = t.Form
 		}
-		r.Report = c.cfg.Validator.Validate(contract.Exchange{API: t.API, Operation: t.Operation.ID, Request: req,
-			Status: o.status, Header: o.header, Body: o.body, Secrets: red})
+		ex := contract.Exchange{API: t.API, Operation: t.Operation.ID, Request: req,
+			Status: o.status, Header: o.header, Body: o.body, Secrets: red}
+		r.Report = c.cfg.Validator.Validate(ex)
 		if len(r.Report.Violations) > 0 && len(o.body) <= report.MaxBodyShown {
-			r.Body = red.RedactBytes(o.body) // for the html report
+			r.Body = ex.Credentials().RedactBytes(o.body) // for the html report
 		}
 	}
 	return r

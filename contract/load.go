@@ -66,8 +66,10 @@ type LoadOptions struct {
 	// entries of that API. "" detects the API of each body.
 	API specs.Name
 	// OnError, when set, receives each file of a directory walk that cannot
-	// be read or parsed, and the walk goes on with the next file. When nil,
-	// the first such file stops the walk.
+	// be read or parsed, and the walk goes on with the next file; and each
+	// entry of a HAR that is well-formed JSON but cannot be checked (not a
+	// HAR entry, a body in bad base64 or over MaxBody), and the next entry
+	// is read. When nil, the first such file or entry stops the walk.
 	OnError func(*LoadError)
 	// OnProgress, when set, is told how far the reading of each input has
 	// gone: source names the input as in Item.Source (without "#N"), read
@@ -438,6 +440,11 @@ func (l *loader) read(src string, r io.Reader, kind loadKind, total int64) error
 		return &LoadError{Source: src, Err: fmt.Errorf("read: %w", err)}
 	}
 	recording := isRecording(br)
+	if kind == loadByContent && loadStartsNDJSON(br) {
+		// NDJSON: read line by line, each line a body within the limit,
+		// whatever the size of the whole.
+		return l.ndjsonStream(src, br)
+	}
 	if total > l.limit && !loadStartsHAR(br) {
 		// Over the limit, and not a HAR (whose first member is "log", as
 		// every HAR writer puts it), which would be read entry by entry:
@@ -532,6 +539,12 @@ func (l *loader) tooLarge(err error, total int64) error {
 // object whose first member is "log".
 func loadStartsHAR(br *bufio.Reader) bool {
 	b, _ := br.Peek(br.Size())
+	return startsHAR(b)
+}
+
+// startsHAR tells whether b starts a JSON object whose first member is
+// "log".
+func startsHAR(b []byte) bool {
 	i := 0
 	skip := func() {
 		for i < len(b) && loadIsSpace(b[i]) {
@@ -794,6 +807,94 @@ func ndjsonLines(data []byte) []int {
 		return nil
 	}
 	return lines
+}
+
+// loadStartsNDJSON tells from the first bytes of br whether the input is
+// NDJSON: its first non-blank line is one JSON object that is not a HAR,
+// and another non-blank line follows. It reads no more than it needs to
+// tell (a stream is not waited for once the answer is known) and consumes
+// nothing. An input whose first line does not fit in br's window is told
+// apart once read whole (see ndjsonLines).
+func loadStartsNDJSON(br *bufio.Reader) bool {
+	for n := br.Buffered(); ; n = min(br.Buffered()+1, br.Size()) {
+		b, err := br.Peek(n) // what is buffered, then one byte more
+		full := err != nil || len(b) == br.Size()
+		b = bytes.TrimLeft(b, " \t\r\n")
+		switch {
+		case len(b) == 0:
+		case b[0] != '{' || startsHAR(b):
+			return false
+		default:
+			line, rest, ok := bytes.Cut(b, []byte("\n"))
+			if ok {
+				if line = bytes.TrimSpace(line); !json.Valid(line) {
+					return false
+				}
+				if len(bytes.TrimSpace(rest)) > 0 {
+					return true
+				}
+			}
+		}
+		if full {
+			return false
+		}
+	}
+}
+
+// ndjsonStream hands on each non-blank line of r as a body of its own,
+// named SRC:LINE, holding one line at a time. A line over the limit is
+// not kept: it is an input that could not be read (told to OnError when
+// set, and the next lines are still read), as is a line that is not JSON.
+func (l *loader) ndjsonStream(src string, r *bufio.Reader) error {
+	for n := 1; ; n++ {
+		line, size, readErr := loadLine(r, l.limit)
+		name := src + ":" + strconv.Itoa(n)
+		var err error
+		switch {
+		case size > l.limit:
+			err = &LoadError{Source: name, Err: &BodyTooLargeError{Size: size, Limit: l.limit}}
+		case len(bytes.TrimSpace(line)) > 0:
+			l.lineBase = n - 1
+			err = l.bodyData(name, bytes.TrimSpace(line))
+			l.lineBase = 0
+		}
+		if err != nil {
+			le, ok := err.(*LoadError)
+			if !ok || l.opts.OnError == nil {
+				return err
+			}
+			l.opts.OnError(le)
+		}
+		if readErr == io.EOF {
+			return nil
+		}
+		if readErr != nil {
+			return &LoadError{Source: name, Err: fmt.Errorf("read: %w", readErr)}
+		}
+	}
+}
+
+// loadLine reads one line of r, without its "\n", and its size. A line
+// longer than limit is read to its end but not kept (nil). The error is
+// io.EOF at the end of input.
+func loadLine(r *bufio.Reader, limit int64) (line []byte, size int64, err error) {
+	for {
+		chunk, err := r.ReadSlice('\n')
+		size += int64(len(chunk))
+		if size <= limit+1 {
+			line = append(line, chunk...)
+		} else {
+			line = nil
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			line = line[:len(line)-1]
+			size--
+		}
+		return line, size, err
+	}
 }
 
 // ndjson hands on each non-blank line of data as a body of its own, named

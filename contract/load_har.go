@@ -63,6 +63,19 @@ func (s *harSize) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// errNotHAREntry is an entry that is well-formed JSON but not a HAR entry:
+// the decoder read it whole, and the next entry can be read.
+var errNotHAREntry = errors.New("not a HAR 1.2 entry")
+
+// harEntryOnly tells whether err, of the decoder reading one entry, is
+// about that entry alone (a value of the wrong kind): the decoder read the
+// entry whole and can go on. A syntax error or an end of input cannot be
+// read past.
+func harEntryOnly(err error) bool {
+	_, wrongKind := errors.AsType[*json.UnmarshalTypeError](err)
+	return wrongKind || errors.Is(err, errNotHAREntry)
+}
+
 // harStatus is a response status as HAR writers put it: an integer, 0 for a
 // request that got no response (blocked, aborted).
 type harStatus int
@@ -74,10 +87,10 @@ func (s *harStatus) UnmarshalJSON(b []byte) error {
 	}
 	var f float64
 	if err := json.Unmarshal(b, &f); err != nil {
-		return errors.New("not a HAR 1.2 entry: response.status is not a number")
+		return fmt.Errorf("%w: response.status is not a number", errNotHAREntry)
 	}
 	if f != math.Trunc(f) || (f != 0 && (f < 100 || f > 999)) {
-		return fmt.Errorf("not a HAR 1.2 entry: response.status %s is not an HTTP status code", loadClip(string(b), 20))
+		return fmt.Errorf("%w: response.status %s is not an HTTP status code", errNotHAREntry, loadClip(string(b), 20))
 	}
 	*s = harStatus(f)
 	return nil
@@ -200,20 +213,28 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 		name := fmt.Sprintf("%s#%d", src, n)
 		var e harEntry
 		if err := dec.Decode(&e); err != nil {
-			return l.harFail(src, l.harRead, true, dec, rec, err)
-		}
-		l.harRead = n
-		ex, ok, err := l.harExchange(&e)
-		l.lim.release(dec.InputOffset()) // the long strings of this entry
-		if _, tooLarge := errors.AsType[*BodyTooLargeError](err); tooLarge {
-			// The entry is not checked; the next one is read.
-			if err := l.fileFailed(&LoadError{Source: name, Err: err}); err != nil {
+			if !harEntryOnly(err) {
+				return l.harFail(src, l.harRead, true, dec, rec, err)
+			}
+			// Not an entry, but read whole: it is not checked, and the
+			// next one is read.
+			l.harRead = n
+			l.lim.release(dec.InputOffset())
+			if err := l.fileFailed(&LoadError{Source: name, Err: loadStreamError(dec, rec, err)}); err != nil {
 				return err
 			}
 			continue
 		}
+		l.harRead = n
+		ex, ok, err := l.harExchange(&e)
+		l.lim.release(dec.InputOffset()) // the long strings of this entry
 		if err != nil {
-			return &LoadError{Source: name, Err: err}
+			// The entry is not checked (a body over the limit, in bad
+			// base64...); the next one is read.
+			if err := l.fileFailed(&LoadError{Source: name, Err: err}); err != nil {
+				return err
+			}
+			continue
 		}
 		if !ok {
 			l.stats.Skipped++
@@ -290,6 +311,7 @@ func (l *loader) harExchange(e *harEntry) (ex Exchange, ok bool, err error) {
 			URL:    e.Request.URL,
 			Header: harHeader(e.Request.Headers),
 			Form:   harForm(e.Request.PostData),
+			Body:   harPostText(e.Request.PostData),
 		},
 		Status: int(e.Response.Status),
 		Header: harHeader(e.Response.Headers),
@@ -363,6 +385,14 @@ func harHeader(pairs []harNameValue) http.Header {
 		h.Add(p.Name, p.Value)
 	}
 	return h
+}
+
+// harPostText returns the text of a posted body, nil when none was saved.
+func harPostText(pd *harPostData) []byte {
+	if pd == nil || pd.Text == "" {
+		return nil
+	}
+	return []byte(pd.Text)
 }
 
 // harForm returns the fields of a posted form: parsed from the text of an

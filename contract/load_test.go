@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -742,6 +743,97 @@ func TestWalkOnErrorGoesOn(t *testing.T) {
 	assert.Contains(t, failed, filepath.Join("testdata", "load", "bad", "truncated.json"))
 	assert.Contains(t, sources, filepath.Join("testdata", "load", "walk", "a-esri-error.json"), "files after a bad one are still read")
 	assert.Equal(t, len(sources), stats.Items)
+}
+
+// TestHAROnErrorGoesOn: with OnError, a HAR entry that is well-formed
+// JSON but not a HAR entry (a number, a status that is not a number,
+// headers of the wrong kind, a body in bad base64) is handed to OnError and
+// the entries after it are still checked; a syntax error, after which
+// nothing can be read, still stops the file.
+func TestHAROnErrorGoesOn(t *testing.T) {
+	ok, err := json.Marshal(map[string]any{
+		"request":  map[string]any{"method": "GET", "url": "https://opa.example.com/process/api/v1/tasks/42"},
+		"response": map[string]any{"status": 200, "content": map[string]any{"text": string(readSeed(t, "oracle-seed.json"))}},
+	})
+	require.NoError(t, err)
+	e := string(ok)
+	har := harOf(e, `7`, e, `{"response": {"status": "200"}}`, e, `{"request": {"headers": {"a": "b"}}}`, e,
+		`{"request": {"method": "GET", "url": "/process/api/v1/tasks/1"}, "response": {"status": 200, "content": {"text": "e30=!", "encoding": "base64"}}}`, e, `null`, e)
+	var failed []string
+	items, _, err := streamAll(t, "-", har, contract.LoadOptions{OnError: func(le *contract.LoadError) { failed = append(failed, le.Error()) }})
+	require.NoError(t, err)
+	var sources []string
+	for _, it := range items {
+		sources = append(sources, it.Source)
+	}
+	assert.Equal(t, []string{"-#1", "-#3", "-#5", "-#7", "-#9", "-#11"}, sources)
+	assert.Equal(t, []string{
+		"-#2: not a HAR 1.2 entry: the entry is a number, want an object",
+		"-#4: not a HAR 1.2 entry: response.status is not a number",
+		"-#6: not a HAR 1.2 entry: request.headers is an object, want an array",
+		"-#8: response.content.text is not valid base64 (illegal base64 data at input byte 4)",
+	}, failed)
+
+	failed = nil
+	items, _, err = streamAll(t, "-", harOf(e, `{"request": {"method": GET}}`, e), contract.LoadOptions{OnError: func(le *contract.LoadError) { failed = append(failed, le.Error()) }})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-#2: invalid JSON")
+	assert.Len(t, items, 1)
+}
+
+// TestLoadNDJSONOverMaxBody: NDJSON is read line by line, MaxBody bounding
+// each line, not the whole input: a file or a stream of many small bodies
+// larger than MaxBody is checked whole, and a line over the limit is an
+// input that could not be read, the lines after it still checked.
+func TestLoadNDJSONOverMaxBody(t *testing.T) {
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, readSeed(t, "oracle-seed.json")))
+	const limit = 8 << 10
+	var in bytes.Buffer
+	var want []string
+	for n := 1; n <= 40; n++ {
+		switch n {
+		case 7:
+			in.WriteString("\n") // a blank line
+		case 20:
+			in.WriteString(`{"id": "` + strings.Repeat("x", 3*limit) + `"}` + "\n")
+		default:
+			in.Write(compact.Bytes())
+			in.WriteString("\r\n")
+			want = append(want, strconv.Itoa(n))
+		}
+	}
+	require.Greater(t, in.Len(), 8*limit)
+	path := filepath.Join(t.TempDir(), "tasks.ndjson")
+	require.NoError(t, os.WriteFile(path, in.Bytes(), 0o644))
+
+	for _, stream := range []bool{false, true} {
+		t.Run(strconv.FormatBool(stream), func(t *testing.T) {
+			var failed []string
+			opts := contract.LoadOptions{MaxBody: limit, OnError: func(le *contract.LoadError) { failed = append(failed, le.Error()) }}
+			var items []contract.Item
+			var err error
+			src := path
+			if stream {
+				src = "-"
+				items, _, err = streamAll(t, src, in.Bytes(), opts)
+			} else {
+				items, _, err = loadAll(t, path, opts)
+			}
+			require.NoError(t, err)
+			var got []string
+			for _, it := range items {
+				line, ok := strings.CutPrefix(it.Source, src+":")
+				require.True(t, ok, it.Source)
+				got = append(got, line)
+				assert.Equal(t, compact.String(), string(it.Exchange.Body))
+			}
+			assert.Equal(t, want, got)
+			require.Len(t, failed, 1)
+			assert.True(t, strings.HasPrefix(failed[0], src+":20: body "), failed[0])
+			assert.Contains(t, failed[0], "over the limit of 8 KiB")
+		})
+	}
 }
 
 func TestWalkSkipsHiddenDirectories(t *testing.T) {

@@ -154,8 +154,19 @@ type Request struct {
 	Header http.Header
 	// Form holds the fields of a form-encoded POST body (Esri), if any.
 	Form map[string][]string
-	// Body is the request's body, when known (a Pact interaction's).
+	// Body is the request's body, when known (a Pact interaction's, the
+	// text of a HAR entry's postData).
 	Body []byte
+}
+
+// Secrets returns the credentials the request carries, in its URL, its
+// headers, its form and its body whatever the body's encoding (see
+// secrets.CollectRequest); nil when it carries none.
+func (r *Request) Secrets() *secrets.Set {
+	if r == nil {
+		return nil
+	}
+	return secrets.CollectRequest(r.URL, r.Header, r.Form, r.Header.Get("Content-Type"), r.Body)
 }
 
 // Exchange is one response to check, with the request when it is known.

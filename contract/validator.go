@@ -124,7 +124,7 @@ func (v *Validator) Validate(ex Exchange) Report {
 	// The credentials the body may echo are hidden before it is read, so
 	// that no message quotes one, whole or cut short.
 	var hide *secrets.Set
-	if set := exchangeSecrets(&ex); set != nil {
+	if set := ex.Credentials(); set != nil {
 		ex.Body = set.RedactBytes(ex.Body)
 		hide = set
 	}
@@ -210,13 +210,15 @@ func (c *check) expected() string {
 	return "a successful " + c.om.op.ID + " response"
 }
 
-// exchangeSecrets returns the credentials an exchange's body may echo: those
-// of its request (URL, header, form), the Set-Cookie values of its response
-// and ex.Secrets; nil when there are none, without allocating.
-func exchangeSecrets(ex *Exchange) *secrets.Set {
+// Credentials returns the credentials an exchange's body may echo: those
+// of its request (URL, header, form, body), the Set-Cookie values of its
+// response and ex.Secrets; nil when there are none, without allocating.
+// Validate hides them in the body before it reads it; a caller that shows
+// the body itself (a report) hides the same with Credentials().RedactBytes.
+func (ex *Exchange) Credentials() *secrets.Set {
 	var req *secrets.Set
 	if r := ex.Request; r != nil {
-		req = secrets.Collect(r.URL, r.Header, r.Form)
+		req = r.Secrets()
 	}
 	var res *secrets.Set
 	if ex.Header != nil && len(ex.Header["Set-Cookie"]) > 0 {

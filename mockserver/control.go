@@ -74,6 +74,12 @@ func parseControl(api specs.Name, h http.Header, params url.Values) (control, er
 	for _, name := range controlNames() {
 		value, ok := prefs[name]
 		if vs, inQuery := params["__"+name]; inQuery && len(vs) > 0 {
+			for _, v := range vs[1:] {
+				if v != vs[0] {
+					// Which one the caller meant cannot be told.
+					return control{}, controlErrorf("__%s: given %d times with different values", name, len(vs))
+				}
+			}
 			value, ok = vs[0], true
 			if c.fromQuery == nil {
 				c.fromQuery = map[string]bool{}

@@ -209,6 +209,14 @@ func TestControlErrors(t *testing.T) {
 		})
 	}
 
+	t.Run("a control given twice with different values", func(t *testing.T) {
+		a := get(t, s, oracleURL(taskID, url.Values{"__code": {"200", "404"}}))
+		require.Equal(t, http.StatusBadRequest, a.status)
+		assert.Equal(t, `__code: given 2 times with different values`, a.header.Get("Taskmock-Error"))
+		a = get(t, s, oracleURL(taskID, url.Values{"__code": {"404", "404"}}))
+		assert.Equal(t, http.StatusNotFound, a.status, "the same value twice is that value")
+	})
+
 	t.Run("messages quote the value safely", func(t *testing.T) {
 		a := get(t, s, oracleURL(taskID, url.Values{"__code": {"<b>\u00e9\x01x"}}))
 		assert.Equal(t, `__code: expected one of 200, 401, 404, 429, 500, 503, found "<b>\u00e9\x01x"`, a.header.Get("Taskmock-Error"))

@@ -417,7 +417,8 @@ func (j *Journal) redact(seq uint64, raw *journalRaw) JournalEntry {
 	if raw.rawQuery != "" {
 		target += "?" + raw.rawQuery
 	}
-	red := secrets.Union(secrets.Collect(target, raw.reqHeader, raw.form), secrets.Collect("", raw.respHeader, nil))
+	red := secrets.Union(secrets.CollectRequest(target, raw.reqHeader, raw.form, raw.reqHeader.Get("Content-Type"), raw.reqBody),
+		secrets.Collect("", raw.respHeader, nil))
 	api, id := j.identity(raw)
 	e := JournalEntry{
 		Seq:            seq,

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -152,7 +154,8 @@ func TestJournalRedaction(t *testing.T) {
 	const secret = "Zq9/Tok+en.Secret~7"
 	const password = "pa55/w0rd+Secret"
 	basic := base64.StdEncoding.EncodeToString([]byte("alice:" + password))
-	s := newServer(t, mockserver.WithSelfCheck())
+	var logs strings.Builder
+	s := newServer(t, mockserver.WithSelfCheck(), mockserver.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 
 	// A token in the query, and the same in an unknown operation's path,
 	// which the mock's error quotes.
@@ -167,14 +170,29 @@ func TestJournalRedaction(t *testing.T) {
 	// An Oracle task whose id is the bearer token: the answer holds it.
 	get(t, s, oracleURL(url.PathEscape(secret), nil), "Authorization", "Bearer "+secret)
 	get(t, s, oracleURL(taskID, nil), "Authorization", "Basic "+basic, "X-Esri-Authorization", "Bearer "+secret)
+	// Tokens in request bodies that are not URL-encoded forms: a JSON
+	// body's member, a multipart form's field.
+	reassign := httptest.NewRequest(http.MethodPost, "http://mock.test/process/api/v1/tasks/"+taskID+"/reassign",
+		strings.NewReader(`{"identities":[{"id":"Finance","type":"GROUP"}],"access_token":"`+secret+`"}`))
+	reassign.Header.Set("Content-Type", "application/json")
+	do(t, s, reassign)
+	var mp strings.Builder
+	mw := multipart.NewWriter(&mp)
+	require.NoError(t, mw.WriteField("f", "json"))
+	require.NoError(t, mw.WriteField("token", secret))
+	require.NoError(t, mw.Close())
+	form := httptest.NewRequest(http.MethodPost, esriURL(nil), strings.NewReader(mp.String()))
+	form.Header.Set("Content-Type", mw.FormDataContentType())
+	do(t, s, form)
 
 	a := get(t, s, journalURL)
 	require.Equal(t, http.StatusOK, a.status)
 	var page mockserver.JournalPage
 	require.NoError(t, json.Unmarshal(a.body, &page))
-	require.Len(t, page.Requests, 7)
+	require.Len(t, page.Requests, 9)
 
-	text := a.text()
+	// The request log names the same paths, redacted alike.
+	text := a.text() + logs.String()
 	for _, v := range []string{secret, password, basic} {
 		j, _ := json.Marshal(v)
 		forms := map[string]string{
@@ -205,8 +223,8 @@ func TestJournalRedaction(t *testing.T) {
 			assert.Equal(t, "REDACTED", auth)
 		}
 	}
-	assert.Equal(t, "/arcgis/rest/services/SampleService/TopographicProductionServer/REDACTED", page.Requests[6].Path)
-	assert.Equal(t, "f=json&token=REDACTED", page.Requests[6].Query)
+	assert.Equal(t, "/arcgis/rest/services/SampleService/TopographicProductionServer/REDACTED", page.Requests[8].Path)
+	assert.Equal(t, "f=json&token=REDACTED", page.Requests[8].Query)
 }
 
 func TestJournalFiltersAndPaging(t *testing.T) {

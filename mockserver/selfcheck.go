@@ -68,7 +68,7 @@ func (s *Server) check(ctx context.Context, r *http.Request, rec *recorder, resp
 		found = append(found, v)
 		s.log.LogAttrs(ctx, slog.LevelWarn, "self-check",
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r)),
 			slog.String("response", response),
 			slog.String("severity", string(v.Severity)),
 			slog.String("rule", string(v.Rule)),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/fixtures"
+	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -200,7 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	attrs := [...]slog.Attr{
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", loggedPath(r)),
 		slog.Int("status", rec.status),
 		slog.String("response", response),
 		slog.Duration("latency", latency),
@@ -214,6 +215,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		attrs[n-1] = slog.String("error", "the answer was cut: "+rec.err.Error())
 	}
 	s.log.LogAttrs(r.Context(), level, "request", attrs[:n]...)
+}
+
+// loggedPath is the path of r as the log writes it: a credential the
+// request carries (a token that is also an id of the path, say) hidden.
+func loggedPath(r *http.Request) string {
+	target := r.URL.Path
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	if set := secrets.Collect(target, r.Header, r.PostForm); set != nil {
+		return set.Redact(r.URL.Path)
+	}
+	return r.URL.Path
 }
 
 // route dispatches the request and returns the name of the response it

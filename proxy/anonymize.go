@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/taskmock/taskmock/internal/jsonlimit"
 )
@@ -155,8 +156,9 @@ func (a *anonymizer) set(k string, e *entity) {
 }
 
 // personKeys are the members whose value is an account: an identity
-// object, a login, or (candidateUsers) a list of them.
-var personKeys = []string{"assignTo", "assignee", "originalAssignee", "createdBy", "fromUser", "user", "candidateUsers"}
+// object, a login, or (candidateUsers, and a reassignment's identities,
+// where a missing type means USER) a list of them.
+var personKeys = []string{"assignTo", "assignee", "originalAssignee", "createdBy", "fromUser", "user", "candidateUsers", "identities"}
 
 // groupKeys are the members whose value is a list of groups and roles.
 var groupKeys = []string{"candidateGroups"}
@@ -326,6 +328,12 @@ func (a *anonymizer) collect(v any, key string, inAccount bool) {
 					also = append(also, v)
 				}
 			}
+			if name == "" && loginLike(id) {
+				// A reassignment names a user by its id or its user name:
+				// an id that is not a UUID or a number is also the login,
+				// whose display names free text may hold.
+				name = id
+			}
 			a.idents = append(a.idents, identity{id: id, name: name, also: also, typed: t != "", client: strings.EqualFold(t, "APPCLIENT")})
 		}
 		for _, m := range x {
@@ -351,6 +359,12 @@ func (a *anonymizer) collect(v any, key string, inAccount bool) {
 			a.collectText(x)
 		}
 	}
+}
+
+// loginLike tells whether an id may be a login: it holds a letter and is
+// not a UUID.
+func loginLike(id string) bool {
+	return strings.ContainsFunc(id, unicode.IsLetter) && !uuidRE.MatchString(id)
 }
 
 // collectText notes the e-mail addresses of s.

@@ -141,7 +141,7 @@ func New(target string, opts ...Option) (*Proxy, error) {
 // response: its form fields and when it started.
 type exchangeInfo struct {
 	form     url.Values
-	body     []byte // a request body of a documented operation that is not a form, as sent
+	body     []byte // a request body of a documented operation that is not a form, as sent (or a form that does not parse)
 	bodyType string // its Content-Type
 	withheld string // why a POST body is not recorded, if it is not
 	start    time.Time
@@ -167,8 +167,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if form, err := url.ParseQuery(string(b)); err == nil {
 				info.form = form
 			} else {
-				// Its credentials cannot be told apart.
+				// Not recorded, but kept for its credentials, which the
+				// answer may echo.
 				info.withheld = "the form does not parse: " + err.Error()
+				info.body, info.bodyType = b, r.Header.Get("Content-Type")
 			}
 		default:
 			info.body, info.bodyType = b, r.Header.Get("Content-Type")
@@ -183,10 +185,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // exchangeSecrets returns the credentials of an exchange: those of the
-// request (URL, headers, form) and of the response's headers (Set-Cookie
-// ...); nil when there are none.
-func exchangeSecrets(out *http.Request, form url.Values, res *http.Response) *secrets.Set {
-	return secrets.Union(secrets.Collect(out.URL.String(), out.Header, form), secrets.Collect("", res.Header, nil))
+// request (URL, headers, form, any other body) and of the response's
+// headers (Set-Cookie ...); nil when there are none.
+func exchangeSecrets(out *http.Request, info *exchangeInfo, res *http.Response) *secrets.Set {
+	return secrets.Union(secrets.CollectRequest(out.URL.String(), out.Header, info.form, info.bodyType, info.body),
+		secrets.Collect("", res.Header, nil))
 }
 
 func isForm(h http.Header) bool {
@@ -254,7 +257,7 @@ func (p *Proxy) modify(res *http.Response) error {
 	// of the response in the body before it reads it: no violation it
 	// reports (log, Taskmock-Violations, the 502 of enforce mode) quotes
 	// one, even when the server echoes it.
-	req := &contract.Request{Method: out.Method, URL: out.URL.String(), Header: out.Header, Form: info.form}
+	req := &contract.Request{Method: out.Method, URL: out.URL.String(), Header: out.Header, Form: info.form, Body: info.body}
 	rep := p.validator.Validate(contract.Exchange{API: api, Request: req, Status: res.StatusCode, Header: res.Header, Body: body})
 	summary := Summary(rep)
 	p.log(api, out, rep)

@@ -249,7 +249,7 @@ type (
 // the response body was not recorded, if it was not.
 func (r *Recorder) record(api specs.Name, out *http.Request, info *exchangeInfo, res *http.Response, body []byte, rep contract.Report) (withheld, failed error) {
 	// Every credential of the exchange is hidden wherever it appears.
-	set := exchangeSecrets(out, info.form, res)
+	set := exchangeSecrets(out, info, res)
 
 	u := *out.URL
 	u.User = nil

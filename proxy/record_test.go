@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -692,4 +694,59 @@ func TestRecorderRequestBodyWithheld(t *testing.T) {
 	assert.Empty(t, e[1].Request.PostData.Text)
 	assert.Equal(t, `{"identities":[{"id":"Finance Approvers","type":"GROUP"}]}`, e[2].Request.PostData.Text)
 	assert.Equal(t, "application/octet-stream", e[2].Request.PostData.MimeType)
+}
+
+// TestRecorderBodyCredentials: the credentials of a request body are
+// hidden whatever the body's encoding (a multipart form, a form sent as
+// text, a JSON body's token members), in the HAR and in the log, also
+// where the server echoes them in its answer.
+func TestRecorderBodyCredentials(t *testing.T) {
+	const token = "body-secret-9f3a1c"
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		echo := string(b) + " " + url.QueryEscape(string(b))
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(r.URL.Path, "TopographicProductionServer") {
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": 400, "message": echo, "details": []string{echo}}})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"totalCount": 1, "sucessCount": 0, "failedCount": 1,
+			"items": []any{map[string]any{"taskId": "T1", "status": "Failed", "errorMessage": echo}}})
+	}))
+	t.Cleanup(upstream.Close)
+	esri := "/arcgis/rest/services/S/TopographicProductionServer/workflows/tasks/getTask"
+	form := "f=json&taskGroupJobId=150BFC70-EA45-4327-908D-D6E622CD8B93&taskOperationId=5F109F09-DF73-4A82-A5B9-0FAACF8200F5"
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	for k, v := range map[string]string{"f": "json", "taskGroupJobId": "150BFC70-EA45-4327-908D-D6E622CD8B93", "token": token} {
+		require.NoError(t, mw.WriteField(k, v))
+	}
+	require.NoError(t, mw.Close())
+
+	for _, tc := range []struct{ name, path, contentType, body string }{
+		{"multipart form", esri, mw.FormDataContentType(), mp.String()},
+		{"form sent as text", esri, "text/plain", form + "&token=" + token},
+		{"form that does not parse", esri, "application/x-www-form-urlencoded", form + "&bad=%zz&token=" + token},
+		{"json members", "/process/api/v1/tasks/reassign", "application/json",
+			`{"taskIds":["T1"],"identities":[{"id":"Finance Approvers","type":"GROUP"}],"access_token":"` + token + `"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			rec, err := proxy.NewRecorder(dir)
+			require.NoError(t, err)
+			var logs bytes.Buffer
+			srv := front(t, upstream.URL, proxy.WithRecorder(rec), proxy.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			res, err := http.Post(srv.URL+tc.path, tc.contentType, strings.NewReader(tc.body))
+			require.NoError(t, err)
+			_ = res.Body.Close()
+			require.NoError(t, rec.Close())
+			har, err := os.ReadFile(filepath.Join(dir, proxy.HARName))
+			require.NoError(t, err)
+			require.Contains(t, string(har), `"postData"`, "the exchange is recorded")
+			for _, out := range []string{string(har), logs.String(), res.Header.Get(proxy.HeaderViolations)} {
+				assert.NotContains(t, out, token[:12])
+				assert.NotContains(t, out, url.QueryEscape(token)[:12])
+			}
+		})
+	}
 }

@@ -12,9 +12,10 @@
 //     as "Bearer X" or "Basic B64", the part after the scheme is one too, and
 //     of Basic the decoded "user:password" and the password; of a cookie
 //     header, each cookie's value;
-//   - the value of a credential parameter, in a query or a form body:
+//   - the value of a credential parameter, in a query or a request body:
 //     token, api_key, access_token, and apikey and key (see IsParam; names in
-//     any letter case);
+//     any letter case); in a body whatever its encoding, a URL-encoded or
+//     multipart form or a JSON document's members (see BodyFields);
 //   - the user-info part of any URL (user:password@).
 //
 // A Set holds the secret values collected from headers, URLs, parameters

@@ -22,7 +22,6 @@ import (
 	"testing"
 
 	"github.com/taskmock/taskmock/contract"
-	"github.com/taskmock/taskmock/secrets"
 )
 
 // maxBody is the most of a response body read for validation: a larger
@@ -53,7 +52,7 @@ type transport struct {
 
 // RoundTrip sends req and validates its response.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	form := requestForm(req)
+	sent := requestBody(req)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return resp, err
@@ -63,7 +62,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	check(t.tb, t.v, req, form, resp)
+	check(t.tb, t.v, req, sent, resp)
 	return resp, nil
 }
 
@@ -80,14 +79,15 @@ func AssertResponse(tb testing.TB, resp *http.Response, opts ...contract.Option)
 		tb.Errorf("contracttest: the response has no Request: the operation cannot be told")
 		return contract.Report{}
 	}
-	return check(tb, v, resp.Request, requestForm(resp.Request), resp)
+	return check(tb, v, resp.Request, requestBody(resp.Request), resp)
 }
 
 // check validates resp to req and reports to tb.
-func check(tb testing.TB, v *contract.Validator, req *http.Request, form url.Values, resp *http.Response) contract.Report {
+func check(tb testing.TB, v *contract.Validator, req *http.Request, sent sentBody, resp *http.Response) contract.Report {
 	tb.Helper()
 	api, ok := contract.APIForRequest(req.Method, req.URL.String())
-	name := req.Method + " " + secrets.Collect(req.URL.String(), req.Header, form).RedactURL(req.URL.String())
+	creq := &contract.Request{Method: req.Method, URL: req.URL.String(), Header: req.Header, Form: sent.form, Body: sent.body}
+	name := req.Method + " " + creq.Secrets().RedactURL(req.URL.String())
 	if !ok {
 		tb.Errorf("contracttest: %s: not an operation of the two task APIs", name)
 		return contract.Report{}
@@ -99,7 +99,7 @@ func check(tb testing.TB, v *contract.Validator, req *http.Request, form url.Val
 	}
 	rep := v.Validate(contract.Exchange{
 		API:     api,
-		Request: &contract.Request{Method: req.Method, URL: req.URL.String(), Header: req.Header, Form: form},
+		Request: creq,
 		Status:  resp.StatusCode,
 		Header:  resp.Header,
 		Body:    body,
@@ -135,26 +135,33 @@ func readBack(resp *http.Response) ([]byte, error) {
 	return b, nil
 }
 
-// requestForm returns the fields of a form-encoded request body (an ArcGIS
-// client's POST), read again through GetBody; nil when there is none or it
-// cannot be read again.
-func requestForm(req *http.Request) url.Values {
-	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" || req.GetBody == nil {
-		return nil
+// sentBody is a request body as sent: its bytes, and its fields when it is
+// a form.
+type sentBody struct {
+	body []byte
+	form url.Values
+}
+
+// requestBody returns the body of a request (an ArcGIS client's form, an
+// Oracle reassignment's JSON), read again through GetBody, with the fields
+// of a form-encoded one; empty when there is none or it cannot be read
+// again. Its credentials are hidden in what the test reports.
+func requestBody(req *http.Request) sentBody {
+	if req.GetBody == nil {
+		return sentBody{}
 	}
 	rc, err := req.GetBody()
 	if err != nil {
-		return nil
+		return sentBody{}
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
 	if err != nil {
-		return nil
+		return sentBody{}
 	}
-	form, err := url.ParseQuery(string(b))
-	if err != nil {
-		return nil
+	out := sentBody{body: b}
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		out.form, _ = url.ParseQuery(string(b))
 	}
-	return form
+	return out
 }

@@ -112,3 +112,25 @@ func TestAssertResponse(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	assert.Contains(t, string(body), `"id":"7"`, "the body is put back")
 }
+
+// TestTransportHidesBodyCredentials: a credential the request body holds
+// (a JSON member named as one), echoed by the server, is never quoted in
+// what the test reports.
+func TestTransportHidesBodyCredentials(t *testing.T) {
+	const token = "body-s3cret-0x1234"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"totalCount":1,"sucessCount":0,"failedCount":1,"items":[{"taskId":"T1","status":%q}]}`, b)
+	}))
+	t.Cleanup(srv.Close)
+	tb := &fakeTB{}
+	client := &http.Client{Transport: contracttest.NewTransport(tb, nil)}
+	res, err := client.Post(srv.URL+"/process/api/v1/tasks/reassign", "application/json",
+		strings.NewReader(`{"access_token":"`+token+`","taskIds":["T1"],"identities":[{"id":"G","type":"GROUP"}]}`))
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	out := strings.Join(append(tb.errors, tb.logs...), "\n")
+	assert.Contains(t, out, "schema-enum /items/0/status")
+	assert.NotContains(t, out, token[:12])
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -606,5 +607,31 @@ func TestCheckReportFiles(t *testing.T) {
 	assert.Contains(t, string(xml), `<testsuites name="taskmock" tests="1" failures="1" errors="0" time=`)
 	for _, s := range []string{string(page), string(xml), out, errOut} {
 		assert.NotContains(t, s, token)
+	}
+}
+
+// TestCheckReportFilesBodyCredential: a credential the request body holds
+// (a JSON member named as one), echoed by the server, is redacted in every
+// report, the html page's body included.
+func TestCheckReportFilesBodyCredential(t *testing.T) {
+	const token = "body-tok-0x7E57AB1E"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"totalCount": 1, "sucessCount": 0, "failedCount": 1,
+			"items": []any{map[string]any{"taskId": "T1", "status": string(b)}}})
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	body, htmlPath := filepath.Join(dir, "body.json"), filepath.Join(dir, "c.html")
+	require.NoError(t, os.WriteFile(body, []byte(`{"taskIds":["T1"],"identities":[{"id":"Finance","type":"GROUP"}],"access_token":"`+token+`"}`), 0o644))
+	code, out, errOut := runCheckCmd(t, "--api", "oracle", "--operation", "reassignTasks", "--base-url", srv.URL, "--body", body,
+		"--report", "html="+htmlPath)
+	assert.Equal(t, 1, code, errOut)
+	page, err := os.ReadFile(htmlPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "REDACTED")
+	for _, s := range []string{string(page), out, errOut} {
+		assert.NotContains(t, s, token[:12])
 	}
 }

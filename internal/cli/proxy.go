@@ -64,9 +64,9 @@ which "taskmock serve --fixtures DIR" serves. Credentials are written as
 Proxy-Authorization, X-Esri-Authorization, Cookie, Set-Cookie, X-Auth-Token
 and X-API-Key headers and of any header named like *token*, *secret*,
 *password*, *api-key*; the token, api_key, access_token, apikey and key
-parameters of the query and of a form body; URL user-info; and each of their
-values wherever it appears, as sent, JSON-escaped, percent-encoded or cut
-short. The log, the ` + proxy.HeaderViolations + ` header and the 502 of enforce
+parameters of the query and of the request body (form, multipart or JSON);
+URL user-info; and each of their values wherever it appears, as sent,
+JSON-escaped, percent-encoded or cut short. The log, the ` + proxy.HeaderViolations + ` header and the 502 of enforce
 mode never quote one either.
 
 A recording already in DIR is continued, never truncated; a ` + proxy.HARName + `

@@ -92,7 +92,8 @@ on an interrupt (Ctrl+C, SIGTERM) once the requests in flight are answered
 (waiting at most ` + serveShutdownGrace.String() + `).
 
 A request chooses its answer with a Prefer header or a __name query
-parameter (the query wins):
+parameter (the query wins; one given twice with different values is
+refused):
   Prefer: code=404           a documented error (Esri also 498, 499, ...)
   Prefer: example=seed       the reference page's example, with the ids asked
   Prefer: status=completed   an Esri task status; for Oracle state=COMPLETED,

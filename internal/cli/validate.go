@@ -90,9 +90,9 @@ Flags:
                    leave out the violations of these rules (repeatable;
                    the ids of the README's table, such as esri-guid)
   --max-body BYTES the largest body checked: a JSON body, a raw response,
-                   a HAR entry's response (default ` + strconv.Itoa(validateDefaultMaxBody) + `, 64 MiB); a
-                   larger one is reported as an input that could not be
-                   read, and the next input (or HAR entry) is checked
+                   a HAR entry's response, an NDJSON line (default ` + strconv.Itoa(validateDefaultMaxBody) + `,
+                   64 MiB); a larger one is reported as an input that could
+                   not be read, and the next input (HAR entry, line) is checked
   --color WHEN     colour the text report: auto, always or never (default auto);
                    auto colours a terminal only, unless NO_COLOR is set
   --progress WHEN  show a status line on standard error, rewritten in place:
@@ -102,10 +102,10 @@ Flags:
                    (not when TERM=dumb)
 
 Memory stays bounded whatever the size of the input and the number of
-responses: a HAR is read entry by entry, a body over --max-body is not
-held, the text report is written as each response is checked, and the
-json and junit reports, which start with their counts, are spooled to a
-temporary file ($TMPDIR) until the end. A HAR entry whose response body
+responses: a HAR is read entry by entry, NDJSON line by line, a body
+over --max-body is not held, the text report is written as each response
+is checked, and the json and junit reports, which start with their
+counts, are spooled to a temporary file ($TMPDIR) until the end. A HAR entry whose response body
 was not saved (content.size > 0, no content.text) is skipped, and the
 summary counts it ("body not recorded"). The HAR of "taskmock proxy
 --record" is read at any moment, even after a crash of the proxy cut its
@@ -280,7 +280,7 @@ func runValidate(e *env, args []string) error {
 		ex := it.Exchange
 		if seen.Len() < maxCarriedSecrets {
 			if r := ex.Request; r != nil {
-				seen.AddSet(secrets.Collect(r.URL, r.Header, r.Form))
+				seen.AddSet(r.Secrets())
 			}
 			if sc := ex.Header["Set-Cookie"]; len(sc) > 0 {
 				seen.AddSet(secrets.Collect("", http.Header{"Set-Cookie": sc}, nil))
@@ -300,11 +300,11 @@ func runValidate(e *env, args []string) error {
 			})
 		}
 		if rq := ex.Request; rq != nil && rq.Method != "" && rq.URL != "" {
-			r.Request = rq.Method + " " + secrets.Collect(rq.URL, rq.Header, rq.Form).RedactURL(rq.URL)
+			r.Request = rq.Method + " " + rq.Secrets().RedactURL(rq.URL)
 		}
 		r.File = it.File
 		if keepBody && len(r.Report.Violations) > 0 && len(ex.Body) <= report.MaxBodyShown {
-			r.Body = ex.Secrets.RedactBytes(ex.Body)
+			r.Body = ex.Credentials().RedactBytes(ex.Body)
 		}
 		if it.Line != nil && placeLines {
 			r.Lines = make([]int, len(r.Report.Violations))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -501,7 +502,8 @@ func TestValidateBadProgressFlag(t *testing.T) {
 // lower-case hex, and cut by a message's length limit: no report format
 // shows any of them.
 func TestValidateHidesEchoedCredentials(t *testing.T) {
-	tokens := []string{"url/tok+en=0123456789", "bearer/tok+en=0123456789", "form/tok+en=0123456789", "cookie/tok+en=0123456789", "login/set+cookie=0123456789"}
+	tokens := []string{"url/tok+en=0123456789", "bearer/tok+en=0123456789", "form/tok+en=0123456789", "cookie/tok+en=0123456789", "login/set+cookie=0123456789",
+		"multipart/tok+en=0123456789", "json/tok+en=0123456789"}
 	oracleURL := "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b"
 	esriURL := "https://gis.example.com/server/rest/services/Prod/TopographicProductionServer/workflows/tasks/getTask"
 	withState := func(state string) string {
@@ -539,6 +541,16 @@ func TestValidateHidesEchoedCredentials(t *testing.T) {
 		{"request": map[string]any{"method": "GET", "url": oracleURL, "headers": []any{}},
 			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
 				"content": map[string]any{"text": withState(tokens[4] + " " + tokens[1])}}},
+		// Credentials of request bodies that are not URL-encoded forms: a
+		// multipart form (its Content-Type not kept), a JSON body's member.
+		{"request": map[string]any{"method": "POST", "url": esriURL, "headers": []any{},
+			"postData": map[string]any{"mimeType": "multipart/form-data", "text": "--XyZ\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n" + tokens[5] + "\r\n--XyZ--\r\n"}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": `{"error":{"code":498,"message":"` + lowerHex(tokens[5]) + `","details":[]}}`}}},
+		{"request": map[string]any{"method": "POST", "url": "https://opa.example.com/process/api/v1/tasks/reassign", "headers": hdr("Content-Type", "application/json"),
+			"postData": map[string]any{"mimeType": "application/json", "text": `{"taskIds":["T1"],"identities":[{"id":"G","type":"GROUP"}],"access_token":"` + tokens[6] + `"}`}},
+			"response": map[string]any{"status": 200, "headers": hdr("Content-Type", "application/json"),
+				"content": map[string]any{"text": `{"totalCount":1,"sucessCount":0,"failedCount":1,"items":[{"taskId":"T1","status":"` + slash(tokens[6]) + `"}]}`}}},
 	}
 	doc, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "entries": entries}})
 	require.NoError(t, err)
@@ -1163,4 +1175,31 @@ func TestValidateReportFiles(t *testing.T) {
 	entries, err = os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 3)
+}
+
+// TestValidateHTMLHidesCredentialsPastTheCarriedOnes: the body the html
+// report shows hides the credentials of its own exchange even when the
+// credentials carried from earlier entries are at their bound.
+func TestValidateHTMLHidesCredentialsPastTheCarriedOnes(t *testing.T) {
+	const token = "late-token-0x5EC2E7"
+	oracleURL := "https://opa.example.com/process/api/v1/tasks/1f15bc3a-5948-11ef-873e-0242ac15001b"
+	body := readFile(t, oracleExample)
+	var entries []any
+	for i := range 1100 {
+		entries = append(entries, map[string]any{
+			"request":  map[string]any{"method": "GET", "url": oracleURL + "?access_token=early-token-" + strconv.Itoa(i), "headers": []any{}},
+			"response": map[string]any{"status": 200, "headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}}, "content": map[string]any{"text": body}}})
+	}
+	entries = append(entries, map[string]any{
+		"request": map[string]any{"method": "GET", "url": oracleURL + "?access_token=" + token, "headers": []any{}},
+		"response": map[string]any{"status": 200, "headers": []any{map[string]any{"name": "Content-Type", "value": "application/json"}},
+			"content": map[string]any{"text": strings.Replace(body, `"state": "COMPLETED"`, `"state": "`+token+`"`, 1)}}})
+	doc, err := json.Marshal(map[string]any{"log": map[string]any{"version": "1.2", "entries": entries}})
+	require.NoError(t, err)
+	har := filepath.Join(t.TempDir(), "many.har")
+	require.NoError(t, os.WriteFile(har, doc, 0o644))
+	r := run(t, "", "validate", "--format", "html", har)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "REDACTED")
+	assert.NotContains(t, r.stdout, token[:12])
 }
