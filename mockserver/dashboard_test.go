@@ -94,20 +94,22 @@ func TestDashboardResetOneTask(t *testing.T) {
 	poll := func(id string) string {
 		return get(t, s, oracleURL(id, map[string][]string{"__scenario": {"progress"}})).text()
 	}
-	untouched := get(t, s, oracleURL("a", nil)).text()
-	poll("a")
-	poll("a")
-	poll("b")
-	moved := get(t, s, oracleURL("b", nil)).text()
-	require.NotEqual(t, untouched, get(t, s, oracleURL("a", nil)).text())
+	a, b := newTask(t, s, "reset-a"), newTask(t, s, "reset-b")
+	untouched := get(t, s, oracleURL(a, nil)).text()
+	poll(a)
+	poll(a)
+	poll(b)
+	poll(b)
+	moved := get(t, s, oracleURL(b, nil)).text()
+	require.NotEqual(t, untouched, get(t, s, oracleURL(a, nil)).text())
 	st := dashState(t, s)
-	require.NotNil(t, findTask(st, "oracle", "a"))
-	assert.True(t, findTask(st, "oracle", "a").Touched)
+	require.NotNil(t, findTask(st, "oracle", a))
+	assert.True(t, findTask(st, "oracle", a).Touched)
 
-	require.Equal(t, http.StatusNoContent, sendAdmin(t, s, http.MethodDelete, adminURL+"world/oracle/a", "").status)
-	assert.Equal(t, untouched, get(t, s, oracleURL("a", nil)).text())
-	assert.Equal(t, moved, get(t, s, oracleURL("b", nil)).text(), "the other task is untouched by the reset")
-	if a := findTask(dashState(t, s), "oracle", "a"); a != nil {
+	require.Equal(t, http.StatusNoContent, sendAdmin(t, s, http.MethodDelete, adminURL+"world/oracle/"+a, "").status)
+	assert.Equal(t, untouched, get(t, s, oracleURL(a, nil)).text())
+	assert.Equal(t, moved, get(t, s, oracleURL(b, nil)).text(), "the other task is untouched by the reset")
+	if a := findTask(dashState(t, s), "oracle", a); a != nil {
 		assert.False(t, a.Touched, "listed as asked for (the journal), no longer as moved")
 	}
 

@@ -100,8 +100,10 @@
 //	                                           along: Esri from where its job has
 //	                                           it (the first poll) to inProgress,
 //	                                           then completed, as updateTask would;
-//	                                           Oracle UNASSIGNED, ASSIGNED
-//	                                           (CLAIMED), COMPLETED
+//	                                           Oracle on from where its story is,
+//	                                           never back: UNASSIGNED, ASSIGNED
+//	                                           (CLAIMED), COMPLETED (an ended
+//	                                           task stays)
 //
 // An Esri status chooses a point of the task's own story: its planned
 // dates, taskWorkId, assignee and effort stay, and no date passes the

@@ -89,6 +89,20 @@ func openTask(t *testing.T, s http.Handler, prefix string) string {
 	return ""
 }
 
+// newTask returns an id of prefix whose story is at its start
+// (UNASSIGNED/INITIATED), which progress polls take to COMPLETED.
+func newTask(t *testing.T, s http.Handler, prefix string) string {
+	t.Helper()
+	for i := range 200 {
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		if v := readOracle(t, get(t, s, oracleURL(id, nil))); v.State == "UNASSIGNED" && v.Substate == "INITIATED" {
+			return id
+		}
+	}
+	t.Fatal("no UNASSIGNED/INITIATED task among 200")
+	return ""
+}
+
 func TestOracleReassignShowsOnGet(t *testing.T) {
 	s := newServer(t, mockserver.WithSelfCheck())
 	id := openTask(t, s, "reassign")
@@ -202,6 +216,7 @@ func TestOracleReassignRefusals(t *testing.T) {
 	assert.Equal(t, "POST, OPTIONS", a.header.Get("Allow"))
 
 	// A closed task cannot be handed over: 409, and it stays closed.
+	id = newTask(t, s, "refused-closed")
 	closed := get(t, s, oracleURL(id, nil), "Prefer", "state=COMPLETED").text()
 	for range 3 {
 		get(t, s, oracleURL(id, nil), "Prefer", "scenario=progress")
@@ -291,28 +306,42 @@ func TestOracleWorldIsDeterministic(t *testing.T) {
 // move a date back; the claimer completes.
 func TestOraclePollsMoveForward(t *testing.T) {
 	s := newServer(t)
-	for i := range 40 {
+	rank := map[string]int{"UNASSIGNED": 0, "ASSIGNED": 1}
+	moved := 0
+	for i := range 60 {
 		id := fmt.Sprintf("poll-%d", i)
-		var prev oracleView
-		for k := range 4 {
+		// What a plain GET shows first: the polls go on from there.
+		prev := readOracle(t, get(t, s, oracleURL(id, nil)))
+		first := prev
+		for range 4 {
 			a := get(t, s, oracleURL(id, nil), "Prefer", "scenario=progress")
 			requireValid(t, specs.Oracle, a)
 			task := readOracle(t, a)
-			if k > 0 {
-				assert.Equal(t, prev.CreatedDate, task.CreatedDate, id)
-				assert.Equal(t, prev.CreatedBy, task.CreatedBy, id)
-				assert.False(t, oracleTime(t, task.LastUpdatedDate).Before(oracleTime(t, prev.LastUpdatedDate)), id)
+			assert.Equal(t, prev.CreatedDate, task.CreatedDate, id)
+			assert.Equal(t, prev.CreatedBy, task.CreatedBy, id)
+			assert.False(t, oracleTime(t, task.LastUpdatedDate).Before(oracleTime(t, prev.LastUpdatedDate)),
+				"%s: %s/%s at %s, then %s/%s at %s", id, prev.State, prev.Substate, prev.LastUpdatedDate, task.State, task.Substate, task.LastUpdatedDate)
+			if r, open := rank[prev.State]; open {
+				if r2, ok := rank[task.State]; ok {
+					assert.GreaterOrEqual(t, r2, r, "%s: no state goes back", id)
+				}
+			} else {
+				assert.Equal(t, prev.State, task.State, "%s: a task whose story ended, or left its team, stays", id)
 			}
-			if task.State == "COMPLETED" {
+			if task.State == "COMPLETED" && prev.State == "ASSIGNED" {
 				require.NotNil(t, task.Assignee, id)
 				require.NotNil(t, prev.Assignee, id)
 				assert.Equal(t, prev.Assignee.ID, task.Assignee.ID, "%s: who claimed completed", id)
 				assert.Equal(t, task.Assignee.ID, task.Reason.User.ID, id)
 			}
+			if task.State != first.State {
+				moved++
+			}
 			prev = task
 		}
 		assert.Equal(t, prev, readOracle(t, get(t, s, oracleURL(id, nil))), "%s: a plain GET shows where the polls left it", id)
 	}
+	assert.Positive(t, moved, "the polls move the open tasks")
 }
 
 func TestOracleReassignConcurrent(t *testing.T) {

@@ -166,7 +166,14 @@ func (s *Server) oracleTask(r *http.Request, id, base string, ctl control) (task
 	var re *fixtures.Reassignment
 	switch {
 	case ctl.scenario != "":
-		point, re, _ = s.world.oracleStep(k)
+		point, re, _ = s.world.oracleStep(k, func() [2]string {
+			// Where the untouched story is: the polls go on from there.
+			t, err := s.gen.Oracle(id, fixtures.Request{})
+			if err != nil {
+				return [2]string{"UNASSIGNED", "INITIATED"}
+			}
+			return [2]string{t.State, t.Substate}
+		})
 	case ctl.state == "" && ctl.substate == "":
 		point, re = s.world.oracleView(k)
 	}

@@ -231,7 +231,7 @@ func TestScenarioProgress(t *testing.T) {
 	t.Run("oracle", func(t *testing.T) {
 		var states []string
 		for range 4 {
-			a := get(t, s, oracleURL("poll-1", nil), "Prefer", "scenario=progress")
+			a := get(t, s, oracleURL("poll-0", nil), "Prefer", "scenario=progress") // a story still at its start
 			requireValid(t, specs.Oracle, a)
 			states = append(states, decodeOracle(t, a.body).State)
 		}
@@ -250,7 +250,7 @@ func TestScenarioProgress(t *testing.T) {
 	})
 	t.Run("reset starts again", func(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, sendAdmin(t, s, http.MethodPost, adminURL+"reset", "").status)
-		a := get(t, s, oracleURL("poll-1", nil), "Prefer", "scenario=progress")
+		a := get(t, s, oracleURL("poll-0", nil), "Prefer", "scenario=progress")
 		assert.Equal(t, "UNASSIGNED", decodeOracle(t, a.body).State)
 	})
 	t.Run("conflicts", func(t *testing.T) {

@@ -58,6 +58,7 @@ type world struct {
 // has gone and what the requests did to it.
 type taskState struct {
 	polls      int                    // progress polls seen (Prefer: scenario=progress)
+	steps      [][2]string            // the points the polls go through, set at the first
 	point      [2]string              // the state and substate the polls reached, "" for none
 	reassigned *fixtures.Reassignment // the latest reassignment, nil for none
 	size       int                    // what the world counts for it

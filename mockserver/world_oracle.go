@@ -97,17 +97,43 @@ func (w *world) oracleView(k taskKey) (point [2]string, re *fixtures.Reassignmen
 // oracleStep counts a progress poll of Oracle task k and returns the point
 // it shows. A reassigned task stays where the reassignment left it: the
 // scenario does not take a task from the people it was handed to.
-func (w *world) oracleStep(k taskKey) (point [2]string, re *fixtures.Reassignment, gone []taskKey) {
+//
+// The polls go on from where the task's untouched story is (natural, asked
+// once, at the first poll), never back (see oracleSteps): the first poll
+// shows the story's own point, so that no state and no date goes back from
+// what a plain GET showed before the polls.
+func (w *world) oracleStep(k taskKey, natural func() [2]string) (point [2]string, re *fixtures.Reassignment, gone []taskKey) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t, gone := w.oracleTask(k)
 	if t.reassigned != nil {
 		return t.point, t.reassigned, gone
 	}
-	steps := oracleProgress()
-	t.point = steps[min(t.polls, len(steps)-1)]
+	if t.steps == nil {
+		t.steps = oracleSteps(natural())
+	}
+	t.point = t.steps[min(t.polls, len(t.steps)-1)]
 	t.polls++
 	return t.point, nil, gone
+}
+
+// oracleSteps are the points the polls of a task show, from the point of
+// its untouched story on: a task with its team (UNASSIGNED, any substate)
+// is claimed, then completed by whom claimed it; a claimed one
+// (ASSIGNED/CLAIMED) is completed by its claimer; any other stays where
+// its story is (an ASSIGNED task handed to someone by a reassignment or an
+// escalation is not the claimer's to complete in the story's plan).
+func oracleSteps(natural [2]string) [][2]string {
+	progress := oracleProgress()
+	switch {
+	case natural == progress[0]:
+		return progress
+	case natural[0] == progress[0][0]:
+		return append([][2]string{natural}, progress[1:]...)
+	case natural == progress[1]:
+		return progress[1:]
+	}
+	return [][2]string{natural}
 }
 
 // oracleReassign reassigns Oracle task k: apply gets where the task is

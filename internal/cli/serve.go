@@ -104,9 +104,11 @@ refused):
                              delayed answer is always written whole)
   Prefer: scenario=progress  successive polls move the task along: Esri
                              from where its job has it to inProgress and
-                             completed; Oracle UNASSIGNED, ASSIGNED
-                             (CLAIMED), COMPLETED by whom claimed it; a
-                             plain GET then shows where the polls left it
+                             completed; Oracle on from where its story is,
+                             never back: UNASSIGNED, ASSIGNED (CLAIMED),
+                             COMPLETED by whom claimed it (an ended task
+                             stays); a plain GET then shows where the polls
+                             left it
 A control the mock cannot honour is answered with a Taskmock-Error header
 (Esri: an ArcGIS 400 envelope; Oracle: HTTP 400).
 
