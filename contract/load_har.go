@@ -211,6 +211,7 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 	}
 	for n := 1; dec.More(); n++ {
 		name := fmt.Sprintf("%s#%d", src, n)
+		line := harEntryLine(dec, l.lim)
 		var e harEntry
 		if err := dec.Decode(&e); err != nil {
 			if !harEntryOnly(err) {
@@ -240,7 +241,14 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 			l.stats.Skipped++
 			continue
 		}
-		if err := l.emit(Item{Source: name, Exchange: ex}); err != nil {
+		it := Item{Source: name, Exchange: ex}
+		if line > 0 {
+			// Inside the entry's recorded text a value has no line of the
+			// file: each is placed at the line where its entry starts (the
+			// entry's own line in a recording of taskmock proxy).
+			it.Line = func(string) int { return line }
+		}
+		if err := l.emit(it); err != nil {
 			return err
 		}
 	}
@@ -248,6 +256,27 @@ func (l *loader) harEntries(src string, dec *json.Decoder, rec *loadRecorder) er
 		return l.harFail(src, l.harRead, false, dec, rec, err)
 	}
 	return nil
+}
+
+// harEntryLine is the line where the next entry starts: the decoder stands
+// before it, at most a comma and white space away.
+func harEntryLine(dec *json.Decoder, lim *harLimiter) int {
+	line := lim.lineAt(dec.InputOffset())
+	if line == 0 {
+		return 0
+	}
+	var ahead [256]byte
+	n, _ := io.ReadFull(dec.Buffered(), ahead[:])
+	for _, c := range ahead[:n] {
+		switch c {
+		case '\n':
+			line++
+		case ' ', '\t', '\r', ',':
+		default:
+			return line
+		}
+	}
+	return line
 }
 
 // harExchange turns an entry into an exchange; ok is false for an entry

@@ -70,7 +70,18 @@ type harLimiter struct {
 	// caller keeps the input's bytes itself (looking for "log" in what may
 	// be a body), so that a long string is not held twice.
 	measureOnly bool
+
+	// The lines of what the decoder read: the line breaks handed to it
+	// from nlFrom on (a JSON string holds none as written, so they are the
+	// input's own), and the line at nlFrom. lineAt moves nlFrom forward.
+	nls    []int64
+	nlFrom int64
+	nlLine int
+	nlLost bool // more breaks than harMaxBreaks between two lineAt
 }
+
+// harMaxBreaks bounds the line breaks kept between two entries.
+const harMaxBreaks = 1 << 16
 
 func newHARLimiter(r io.Reader, limit int64) *harLimiter {
 	return &harLimiter{r: r, limit: limit, inBuf: make([]byte, 32<<10), blobs: map[int]*harBlob{}}
@@ -92,9 +103,41 @@ func (h *harLimiter) Read(p []byte) (int, error) {
 		h.scan()
 	}
 	n := copy(p, h.out)
+	for i := 0; i < n && !h.nlLost; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			break
+		}
+		if len(h.nls) >= harMaxBreaks {
+			h.nlLost = true // lines are unknown from here on
+			break
+		}
+		h.nls = append(h.nls, h.off+int64(i+j))
+		i += j + 1
+	}
 	h.out = h.out[n:]
 	h.off += int64(n)
 	return n, nil
+}
+
+// lineAt returns the 1-based line of the input at offset off of what the
+// decoder read, 0 when unknown. Offsets must not go back from one call to
+// the next.
+func (h *harLimiter) lineAt(off int64) int {
+	if h.nlLost || off < h.nlFrom {
+		return 0
+	}
+	if h.nlLine == 0 {
+		h.nlLine = 1
+	}
+	k := 0
+	for k < len(h.nls) && h.nls[k] < off {
+		k++
+	}
+	h.nlLine += k
+	h.nlFrom = off
+	h.nls = append(h.nls[:0], h.nls[k:]...)
+	return h.nlLine
 }
 
 // scan moves what it can of h.in to h.out, which is empty.

@@ -15,8 +15,8 @@ import (
 // TestItemLines: an item names the file it was read from and places a
 // location of its body at the line where its value is written: in a JSON
 // file, an element of a JSON array, an NDJSON line, and the response or
-// the request of a Pact interaction; inside a HAR entry the line is
-// unknown; a stream has no file.
+// the request of a Pact interaction; in a HAR, at the line where its entry
+// starts; a stream has no file.
 func TestItemLines(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, text string) string {
@@ -84,13 +84,22 @@ func TestItemLines(t *testing.T) {
 
 	har := write("rec.har", `{"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
   {"request": {"method": "GET", "url": "https://opa.example.com/process/api/v1/tasks/1", "headers": []},
-   "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": "{\"id\": \"1\",\n\"state\": \"X\"}"}}}]}}`)
+   "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": "{\"id\": \"1\",\n\"state\": \"X\"}"}}},
+
+  {"request": {"method": "GET", "url": "https://opa.example.com/process/api/v1/tasks/2", "headers": []},
+   "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": "{\"id\": \"2\", \"state\": \"`+strings.Repeat("x", 70<<10)+`\"}"}}}
+  ,
+  {"request": {"method": "GET", "url": "https://opa.example.com/process/api/v1/tasks/3", "headers": []},
+   "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": "{}"}}}]}}`)
 	items = walk(har)
-	require.Len(t, items, 1)
+	require.Len(t, items, 3)
 	assert.Equal(t, har, items[0].File)
-	if items[0].Line != nil {
-		assert.Equal(t, 0, items[0].Line("/state"), "inside a HAR entry's text the line is unknown")
-	}
+	// Inside an entry's recorded text a value has no line of the file: it
+	// is placed where its entry starts, past a long string and a comma on
+	// a line of its own.
+	assert.Equal(t, 2, items[0].Line("/state"))
+	assert.Equal(t, 5, items[1].Line("/state"))
+	assert.Equal(t, 8, items[2].Line("/state"))
 
 	var streamed []contract.Item
 	_, err := contract.ReadStream("-", strings.NewReader(oracle("X")), contract.LoadOptions{}, func(it contract.Item) error {
