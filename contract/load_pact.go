@@ -93,8 +93,14 @@ func (l *loader) pact(src string, data []byte, version string) error {
 	for i, raw := range file.Interactions {
 		var in pactInteraction
 		name := fmt.Sprintf("%s: interaction %d", src, i+1)
-		if err := json.Unmarshal(raw, &in); err != nil {
-			if err := l.pactFail(&LoadError{Source: pactWhere(src, data, i, ""), Err: fmt.Errorf("not a Pact interaction: %s", loadOneLine(err.Error()))}); err != nil {
+		var err error
+		if len(raw) == 0 || raw[0] != '{' {
+			err = fmt.Errorf("expected an object, found %s", loadClip(string(raw), 40))
+		} else {
+			err = json.Unmarshal(raw, &in)
+		}
+		if err != nil {
+			if err := l.pactFail(&LoadError{Source: pactWhere(src, data, i, ""), Err: fmt.Errorf("not a Pact interaction: %s", pactDecodeError(err))}); err != nil {
 				return err
 			}
 			continue
@@ -128,6 +134,16 @@ func (l *loader) pact(src string, data []byte, version string) error {
 		}
 	}
 	return nil
+}
+
+// pactDecodeError says in the Pact file's terms what decoding an
+// interaction found wrong: the member's path and the JSON kinds, not Go's
+// type names.
+func pactDecodeError(err error) string {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+		return fmt.Sprintf("%s: expected %s, found %s", te.Field, loadKindOf(te.Type.Kind().String()), loadArticle(te.Value))
+	}
+	return loadOneLine(err.Error())
 }
 
 // pactWhere names a bad interaction by the file, the line it starts on as

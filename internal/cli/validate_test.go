@@ -1099,13 +1099,16 @@ func TestValidatePactBadInteraction(t *testing.T) {
     {"description": "a task",
      "request": {"method": "GET", "path": "/process/api/v1/tasks/1"},
      "response": {"status": 200, "headers": {"Content-Type": "application/json"},
-                  "body": {"id": "1", "state": "DONE"}}}
+                  "body": {"id": "1", "state": "DONE"}}},
+    null
   ]
 }`), 0o644))
 	good := filepath.Join("testdata", "pact", "v2.json")
 	r := run(t, "", "validate", "--color", "never", bad, good)
 	assert.Equal(t, 2, r.code, r.stderr)
-	assert.Contains(t, r.stderr, bad+":4: interaction 1: not a Pact interaction: ")
+	assert.Contains(t, r.stderr, bad+":4: interaction 1: not a Pact interaction: request.path: expected a string, found a number")
+	assert.NotContains(t, r.stderr, "Go struct", "the message speaks of the Pact file, not of Go types")
+	assert.Contains(t, r.stderr, bad+":10: interaction 3: not a Pact interaction: expected an object, found null")
 	assert.Contains(t, r.stdout, bad+": a task: error /state schema-enum")
 	assert.Contains(t, r.stdout, good+": a drifting task: error /state schema-enum")
 }
