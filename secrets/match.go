@@ -38,6 +38,15 @@ func compile(values []string) *matcher {
 	// A value is also written base64-encoded (a token echoed in a Basic
 	// header or a signed blob), in either alphabet; without its padding,
 	// which is found whether the text has it or not.
+	// A value is also written in one letter case (a server that lower- or
+	// upper-cases what it echoes).
+	for _, v := range values {
+		for _, f := range []string{strings.ToLower(v), strings.ToUpper(v)} {
+			if len(f) >= MinLen && !slices.Contains(m.secrets, f) {
+				m.secrets = append(m.secrets, f)
+			}
+		}
+	}
 	for _, v := range values {
 		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 			e := enc.EncodeToString([]byte(v))
@@ -257,6 +266,24 @@ func suffixAt(m *matcher, t string, i int, work *int) int {
 // match stopped in t, how many bytes of sec (from 0) are matched by then,
 // and whether it stopped because t ended (in an escape, possibly).
 func matchAt(t string, p int, sec string, j int, budget, work *int) (end, n int, atEnd bool) {
+	b0 := *budget
+	end, n, atEnd = matchFrom(t, p, sec, j, budget, work, false)
+	if n == len(sec) || *budget > 0 {
+		return end, n, atEnd
+	}
+	// The backtracking budget ran out, and the escapes were preferred
+	// where a byte could be read either way: try once more preferring the
+	// bytes as they are (a secret of backslashes written raw).
+	budget2 := b0
+	if e2, n2, ae2 := matchFrom(t, p, sec, j, &budget2, work, true); n2 > n {
+		return e2, n2, ae2
+	}
+	return end, n, atEnd
+}
+
+// matchFrom is matchAt's search; where a byte of t may be read as an
+// escape or as itself, lit tries itself first.
+func matchFrom(t string, p int, sec string, j int, budget, work *int, lit bool) (end, n int, atEnd bool) {
 	*work--
 	for ; j < len(sec); *work-- {
 		if p >= len(t) {
@@ -290,15 +317,30 @@ func matchAt(t string, p int, sec string, j int, budget, work *int) (end, n int,
 					}
 				}
 				if adv > 0 {
-					if b != c || *budget <= 0 {
+					switch {
+					case b != c:
 						p, j = next, j+adv
 						continue
-					}
-					// Both the escape and the character as it is fit:
-					// try the escape, else go on with the character.
-					*budget--
-					if e, m, ae := matchAt(t, next, sec, j+adv, budget, work); m == len(sec) {
-						return e, m, ae
+					case *budget <= 0 && !lit:
+						p, j = next, j+adv
+						continue
+					case *budget <= 0:
+						// lit: the character as it is, below.
+					case lit:
+						// Both fit: the character as it is first, then the
+						// escape.
+						*budget--
+						if e, m, ae := matchFrom(t, p+1, sec, j+1, budget, work, lit); m == len(sec) {
+							return e, m, ae
+						}
+						p, j = next, j+adv
+						continue
+					default:
+						// Both fit: the escape first, else the character.
+						*budget--
+						if e, m, ae := matchFrom(t, next, sec, j+adv, budget, work, lit); m == len(sec) {
+							return e, m, ae
+						}
 					}
 				}
 			}

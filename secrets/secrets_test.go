@@ -78,6 +78,9 @@ func TestRedactForms(t *testing.T) {
 		{"cut: less than half before a quote kept", "abcdef-0123456789", `{"m":"abcdef-0"}`, `{"m":"abcdef-0"}`},
 		{"cut: a beginning inside the text is not a cut", tok, "abc/def+gX more", "abc/def+gX more"},
 		{"percent-encoded twice", tok, "next=" + url.QueryEscape(url.QueryEscape(tok)), "next=REDACTED"},
+		{"lower-cased whole", "Tok-AbCdEf-123", "echo tok-abcdef-123 done", "echo REDACTED done"},
+		{"upper-cased whole", "Tok-AbCdEf-123", "ECHO TOK-ABCDEF-123", "ECHO REDACTED"},
+		{"lower-cased, percent-encoded", "Bearer Tok/AbC+9", "h=" + strings.ToLower(url.QueryEscape("Bearer Tok/AbC+9")), "h=REDACTED"},
 		{"percent-encoded three times, lower-case hex", tok, lowerHex(url.QueryEscape(url.QueryEscape(url.QueryEscape(tok)))), "REDACTED"},
 		{"a literal %25 in the value still matches once-encoded", "a%25b-c1", url.QueryEscape("a%25b-c1"), "REDACTED"},
 		{"base64", tok, "x " + base64.StdEncoding.EncodeToString([]byte(tok)) + " y", "x REDACTED y"},
@@ -87,7 +90,8 @@ func TestRedactForms(t *testing.T) {
 		{"JSON inside a JSON string, \\u escape", tok, `"abc\\u002fdef\\u002bghi\\u003d"`, `"REDACTED"`},
 		{"JSON inside a JSON string, quote", `q"ot-12`, `"q\\\"ot-12"`, `"REDACTED"`},
 		{"value shorter than MinLen ignored", "abc", "abc abc", "abc abc"},
-		{"different case is another value", "Secret-Token", "secret-token", "secret-token"},
+		{"the value in one letter case, lower", "Secret-Token", "secret-token", "REDACTED"},
+		{"mixed case other than the value's is another value", "Secret-Token", "sECRET-tOKEN", "sECRET-tOKEN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := secrets.New(tc.secret)
