@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
@@ -149,6 +151,39 @@ type exchangeInfo struct {
 
 type infoKey struct{}
 
+// decodeBody undoes a request body's Content-Encoding (gzip, deflate,
+// identity), within maxFormBody bytes decoded; an encoding it cannot undo,
+// or a body that does not decode, is an error that says so.
+func decodeBody(encoding string, b []byte) ([]byte, error) {
+	var r io.Reader
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "", "identity":
+		return b, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("gzip-encoded and does not decode: %v", err)
+		}
+		r = zr
+	case "deflate":
+		zr, err := zlib.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("deflate-encoded and does not decode: %v", err)
+		}
+		r = zr
+	default:
+		return nil, fmt.Errorf("encoded as %q, which taskmock cannot decode: its credentials cannot be looked for", encoding)
+	}
+	out, err := io.ReadAll(io.LimitReader(r, maxFormBody+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s-encoded and does not decode: %v", encoding, err)
+	case len(out) > maxFormBody:
+		return nil, fmt.Errorf("larger than 1 MiB once decoded")
+	}
+	return out, nil
+}
+
 // ServeHTTP forwards r to the target.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := &exchangeInfo{start: time.Now()}
@@ -157,13 +192,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Kept for the recording: an ArcGIS form (its token is a
 		// credential), an Oracle reassignment's JSON.
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
+		// What the body says once its Content-Encoding is undone: the
+		// credentials are looked for, and the body recorded, as decoded.
+		plain, decodeErr := decodeBody(r.Header.Get("Content-Encoding"), b)
 		switch {
 		case err != nil:
 			info.withheld = "the request body could not be read: " + err.Error()
 		case len(b) > maxFormBody:
 			info.withheld = "the request body is larger than 1 MiB"
 		case len(b) == 0:
+		case decodeErr != nil:
+			info.withheld = "the request body is " + decodeErr.Error()
 		case isForm(r.Header):
+			b := plain
 			if form, err := url.ParseQuery(string(b)); err == nil {
 				info.form = form
 			} else {
@@ -173,7 +214,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				info.body, info.bodyType = b, r.Header.Get("Content-Type")
 			}
 		default:
-			info.body, info.bodyType = b, r.Header.Get("Content-Type")
+			info.body, info.bodyType = plain, r.Header.Get("Content-Type")
 		}
 		rest := r.Body
 		r.Body = struct {
