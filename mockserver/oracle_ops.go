@@ -303,6 +303,45 @@ func (s *Server) oracleBodyFail(w http.ResponseWriter, err *bodyError, bulk bool
 	return "oracle.mock.400"
 }
 
+// loneSurrogate tells whether a JSON text escapes half of a UTF-16
+// surrogate pair without the other half (Go would read it as U+FFFD, and
+// an id would silently change).
+func loneSurrogate(raw []byte) bool {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		return rune(v), err == nil
+	}
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString:
+			r, ok := hex4(i)
+			if !ok {
+				i++ // a two-character escape
+				continue
+			}
+			switch {
+			case r >= 0xD800 && r <= 0xDBFF:
+				low, ok := hex4(i + 6)
+				if !ok || low < 0xDC00 || low > 0xDFFF {
+					return true
+				}
+				i += 11
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return true
+			default:
+				i += 5
+			}
+		}
+	}
+	return false
+}
+
 // readReassign reads and checks a reassign body: JSON in UTF-8, within
 // its bounds, each member spelt as documented and given once, the shape
 // the document gives (checked by reqcheck), then the mock's own needs: at
@@ -330,6 +369,9 @@ func (s *Server) readReassign(w http.ResponseWriter, r *http.Request, bulk bool)
 	}
 	if !utf8.Valid(raw) {
 		return nil, bodyErrorf("body", "not valid UTF-8")
+	}
+	if loneSurrogate(raw) {
+		return nil, bodyErrorf("body", `a \uD800-\uDFFF escape without its pair: not a character`)
 	}
 	if err := strictMembers(raw, bulk); err != nil {
 		return nil, err

@@ -194,6 +194,8 @@ func TestOracleReassignRefusals(t *testing.T) {
 		"member case":       {`{"Identities":[{"id":"u"}]}`, "application/json", "body.Identities"},
 		"item member case":  {`{"identities":[{"ID":"u"}]}`, "application/json", "body.identities[].ID"},
 		"invalid UTF-8":     {"{\"identities\":[{\"id\":\"u\xff\"}]}", "application/json", "body"},
+		"lone surrogate":    {`{"identities":[{"id":"u\ud800"}]}`, "application/json", "body"},
+		"lone low half":     {`{"identities":[{"id":"u"}],"comment":"\udc00 x"}`, "application/json", "body"},
 		"deep":              {`{"identities":[{"id":"u","name":[[[[[[[[[["x"]]]]]]]]]]}]}`, "application/json", "body"},
 		"form":              {`identities=u`, "application/x-www-form-urlencoded", "header.Content-Type"},
 		"latin1":            {`{"identities":[{"id":"u"}]}`, "application/json; charset=iso-8859-1", "header.Content-Type"},
