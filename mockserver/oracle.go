@@ -82,6 +82,36 @@ func oracleProblemFor(status int) oracleProblem {
 }
 
 // serveOracle answers Get a Task for id.
+// oracleGate does what every Oracle operation does before its own work:
+// the rate limit, the wait (the request's delay and the injected latency),
+// the credentials, a forced error code and the injected failures. It
+// returns the name of its answer when it has answered, else "".
+func (s *Server) oracleGate(w http.ResponseWriter, r *http.Request, ctl control) string {
+	if retry, err := s.chaos.admit(); err != nil {
+		w.Header().Set("Retry-After", retry)
+		s.oracleFail(w, http.StatusTooManyRequests)
+		return "oracle.ratelimit"
+	}
+	if err := wait(w, r, ctl.delay+s.chaos.latency()); err != nil {
+		return "oracle.canceled"
+	}
+	if challenge := s.auth.oracle(r); challenge != "" {
+		w.Header().Set("WWW-Authenticate", challenge)
+		return s.oracleFail(w, http.StatusUnauthorized)
+	}
+	if ctl.code != 0 && ctl.code != http.StatusOK {
+		if ctl.code == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="taskmock"`)
+		}
+		return s.oracleFail(w, ctl.code)
+	}
+	if code, ok := s.chaos.failure(oracleChaosCodes()...); ok && ctl.code == 0 {
+		s.oracleFail(w, code)
+		return "oracle.chaos." + strconv.Itoa(code)
+	}
+	return ""
+}
+
 func (s *Server) serveOracle(w http.ResponseWriter, r *http.Request, id string) string {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -102,27 +132,8 @@ func (s *Server) serveOracle(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	ctl.setApplied(w.Header())
 	if !isView(r) { // the dashboard's look at a task: no wait, no credential, no chaos
-		if retry, err := s.chaos.admit(); err != nil {
-			w.Header().Set("Retry-After", retry)
-			s.oracleFail(w, http.StatusTooManyRequests)
-			return "oracle.ratelimit"
-		}
-		if err := wait(w, r, ctl.delay+s.chaos.latency()); err != nil {
-			return "oracle.canceled"
-		}
-		if challenge := s.auth.oracle(r); challenge != "" {
-			w.Header().Set("WWW-Authenticate", challenge)
-			return s.oracleFail(w, http.StatusUnauthorized)
-		}
-		if ctl.code != 0 && ctl.code != http.StatusOK {
-			if ctl.code == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="taskmock"`)
-			}
-			return s.oracleFail(w, ctl.code)
-		}
-		if code, ok := s.chaos.failure(oracleChaosCodes()...); ok && ctl.code == 0 {
-			s.oracleFail(w, code)
-			return "oracle.chaos." + strconv.Itoa(code)
+		if resp := s.oracleGate(w, r, ctl); resp != "" {
+			return resp
 		}
 	}
 	if !wellFormedID(id) {

@@ -149,27 +149,8 @@ func (s *Server) oracleOp(w http.ResponseWriter, r *http.Request, id string, bul
 	}
 	ctl = ctl.only("code", "delay")
 	ctl.setApplied(w.Header())
-	if retry, err := s.chaos.admit(); err != nil {
-		w.Header().Set("Retry-After", retry)
-		s.oracleFail(w, http.StatusTooManyRequests)
-		return "oracle.ratelimit"
-	}
-	if err := wait(w, r, ctl.delay+s.chaos.latency()); err != nil {
-		return "oracle.canceled"
-	}
-	if challenge := s.auth.oracle(r); challenge != "" {
-		w.Header().Set("WWW-Authenticate", challenge)
-		return s.oracleFail(w, http.StatusUnauthorized)
-	}
-	if ctl.code != 0 && ctl.code != http.StatusOK {
-		if ctl.code == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="taskmock"`)
-		}
-		return s.oracleFail(w, ctl.code)
-	}
-	if code, ok := s.chaos.failure(oracleChaosCodes()...); ok && ctl.code == 0 {
-		s.oracleFail(w, code)
-		return "oracle.chaos." + strconv.Itoa(code)
+	if resp := s.oracleGate(w, r, ctl); resp != "" {
+		return resp
 	}
 	if !bulk && !wellFormedID(id) {
 		return s.oracleFail(w, http.StatusNotFound)
