@@ -207,6 +207,11 @@ func (s *Server) dashboardState(ctx context.Context, host string) DashState {
 			job := ""
 			if e.API == specs.Esri {
 				q, _ := url.ParseQuery(e.Query)
+				if f, err := url.ParseQuery(e.RequestBody.Text); err == nil && e.Method == http.MethodPost {
+					for k, v := range f { // the form of a POST, as the ArcGIS client sends it
+						q[k] = v
+					}
+				}
 				job = q.Get("taskGroupJobId")
 				if q.Get("taskOperationId") == "" {
 					continue // a job-level request (hasNextTask): no task named

@@ -203,6 +203,18 @@ func TestDashboardStateListsTasks(t *testing.T) {
 	require.NotNil(t, esri)
 	assert.Equal(t, groupID, esri.Job)
 	assert.NotEmpty(t, esri.State)
+	assert.True(t, esri.Requested)
+
+	// An Esri task named in a POSTed form, as the ArcGIS client sends it.
+	form := "f=json&taskGroupJobId=" + groupID + "&taskOperationId=0A8E2F3C-5B6D-4E7F-8091-A2B3C4D5E6F7"
+	req := httptest.NewRequest(http.MethodPost, "http://mock.test"+mockserver.EsriPath, strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.RemoteAddr = loopbackAddr
+	do(t, s, req)
+	posted := findTask(dashState(t, s), "esri", "0A8E2F3C-5B6D-4E7F-8091-A2B3C4D5E6F7")
+	require.NotNil(t, posted, "a task named in a POSTed form is listed")
+	assert.Equal(t, groupID, posted.Job)
+	assert.True(t, posted.Requested)
 	n := 0
 	for _, t := range st.Tasks {
 		if t.ID == "seen" {
