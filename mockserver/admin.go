@@ -81,6 +81,10 @@ const maxTaskBytes = 1 << 20
 //   - it is not a CORS preflight: preflights under /__taskmock/ are
 //     refused, and no answer under /__taskmock/ carries
 //     Access-Control-Allow-Origin or Access-Control-Allow-Private-Network.
+//   - a browser did not mark it as made for a page of another origin
+//     (Sec-Fetch-Site: cross-site or same-site): such a page cannot even
+//     make the mock compute an answer it could not read. Tools send no
+//     Sec-Fetch-Site, and the dashboard's own requests are same-origin.
 //
 // The request journal (see WithJournal) has the same protections.
 //
@@ -152,6 +156,20 @@ func refuseCORS(w http.ResponseWriter) string {
 // loopback Host, no CORS preflight, and for a request that changes
 // something (what it changes: change) the AdminHeader. It returns the
 // name of its answer and false when it refused.
+// fromOtherSite tells a request a browser made for a page of another
+// origin (Sec-Fetch-Site cross-site or same-site), which a browser marks
+// whatever the page wants: such a page cannot make the mock even compute
+// an answer it would not be allowed to read. Tools (curl, Go) send no
+// Sec-Fetch-Site; the dashboard's own requests are same-origin, and a
+// person typing its address sends none.
+func fromOtherSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	}
+	return false
+}
+
 func guardAdmin(w http.ResponseWriter, r *http.Request, what, change string) (string, bool) {
 	switch {
 	case !fromLoopback(r.RemoteAddr):
@@ -162,6 +180,9 @@ func guardAdmin(w http.ResponseWriter, r *http.Request, what, change string) (st
 		return "admin.403.host", false
 	case isPreflight(r):
 		return refuseCORS(w), false
+	case fromOtherSite(r):
+		adminForbidden(w, what+" answers the pages of the mock itself and the tools of this machine, not a request a page of another origin made (Sec-Fetch-Site: "+quoteValue(r.Header.Get("Sec-Fetch-Site"))+")")
+		return "admin.403.site", false
 	case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && strings.TrimSpace(r.Header.Get(AdminHeader)) != "1":
 		adminForbidden(w, "a request that changes "+change+" needs the header "+AdminHeader+": 1, which a web page cannot send")
 		return "admin.403.header", false

@@ -126,3 +126,52 @@ func TestDashboardReadOnlyInChromium(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
 }
+
+// TestDashboardFromAnotherOriginInChromium: a page of another origin, in
+// a real browser, can neither read the dashboard's data nor force, reset
+// or frame anything, and the mock refuses its requests before any work.
+func TestDashboardFromAnotherOriginInChromium(t *testing.T) {
+	b := browsertest.New(t)
+	mock := httptest.NewServer(newServer(t, mockserver.WithAdmin(), mockserver.WithJournal(10)))
+	t.Cleanup(mock.Close)
+	page := `<!DOCTYPE html><html><body><pre id="out"></pre>
+<iframe id="f" src="` + mock.URL + `/__taskmock/"></iframe>
+<script>
+const out = document.getElementById("out"), M = "` + mock.URL + `";
+const log = (s) => out.textContent += s + "\n";
+(async () => {
+  for (const [name, url, opts] of [
+    ["state", "/__taskmock/state", {}],
+    ["journal", "/__taskmock/requests", {}],
+    ["force", "/__taskmock/next/oracle/42", {method: "PUT", headers: {"Taskmock-Admin": "1"}, body: '{"code": 404}'}],
+    ["reset one", "/__taskmock/world/oracle/42", {method: "DELETE", headers: {"Taskmock-Admin": "1"}}],
+    ["reset all", "/__taskmock/reset", {method: "POST", mode: "no-cors"}],
+  ]) {
+    try { const r = await fetch(M + url, opts); log(name + " read " + r.status); } catch (e) { log(name + " blocked"); }
+  }
+  log("done");
+})();
+</script></body></html>`
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, page)
+	}))
+	t.Cleanup(evil.Close)
+
+	status, _ := httpGet(t, mock.URL+"/process/api/v1/tasks/42")
+	require.Equal(t, http.StatusOK, status)
+	b.Open(evil.URL)
+	waitFor(t, b, "the page's attempts", `document.getElementById("out").textContent.includes("done")`)
+	out := browsertest.Eval[string](b, `document.getElementById("out").textContent`)
+	for _, line := range []string{"state blocked", "journal blocked", "force blocked", "reset one blocked"} {
+		assert.Contains(t, out, line)
+	}
+	assert.NotContains(t, out, " read 2", "no answer was readable")
+	framed := browsertest.Eval[bool](b, `(() => { try { return !!document.getElementById("f").contentDocument; } catch (e) { return false; } })()`)
+	assert.False(t, framed, "the dashboard is not framed")
+
+	_, next := httpGet(t, mock.URL+"/__taskmock/next/")
+	assert.JSONEq(t, `{"next": []}`, next, "nothing forced")
+	status, _ = httpGet(t, mock.URL+"/process/api/v1/tasks/42")
+	assert.Equal(t, http.StatusOK, status)
+}

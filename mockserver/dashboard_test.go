@@ -164,6 +164,22 @@ func TestDashboardGuards(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, a.status, "preflight: %s", target)
 		assert.Empty(t, a.header.Get("Access-Control-Allow-Origin"))
 	}
+	for _, site := range []string{"cross-site", "same-site"} {
+		for _, target := range []string{"", "state", "view/oracle/1", "tasks"} {
+			req := httptest.NewRequest(http.MethodGet, adminURL+target, nil)
+			req.RemoteAddr = loopbackAddr
+			req.Header.Set("Sec-Fetch-Site", site)
+			a := do(t, s, req)
+			assert.Equal(t, http.StatusForbidden, a.status, "a page of another origin: %s %s", site, target)
+			assert.Contains(t, a.text(), "Sec-Fetch-Site")
+		}
+	}
+	for _, site := range []string{"same-origin", "none"} {
+		req := httptest.NewRequest(http.MethodGet, adminURL+"state", nil)
+		req.RemoteAddr = loopbackAddr
+		req.Header.Set("Sec-Fetch-Site", site)
+		assert.Equal(t, http.StatusOK, do(t, s, req).status, "the dashboard itself, or its address typed: %s", site)
+	}
 	for _, target := range []string{"next/oracle/1", "world/oracle/1"} {
 		req := httptest.NewRequest(http.MethodPut, adminURL+target, strings.NewReader(`{"code": 404}`))
 		if strings.HasPrefix(target, "world") {
