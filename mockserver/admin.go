@@ -33,6 +33,12 @@ const (
 	EvictedHeader = "Taskmock-Evicted"
 )
 
+// adminRoutes is what a request for a path the admin API does not have is
+// told: every route under AdminPrefix.
+const adminRoutes = "the admin API has " + DashboardPath + " (the dashboard), " + dashState + ", " +
+	JournalPath + ", " + adminTasks + "[/{api}/{id}], " + NextPath + "{api}/{id}, " + worldPath + "{api}/{id}, " +
+	adminReset + " and " + HealthPath
+
 // maxEvictedBytes bounds the names listed in EvictedHeader, far below the
 // 64 KiB beyond which clients refuse a header line.
 const maxEvictedBytes = 1 << 10
@@ -224,7 +230,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) string {
 	case strings.HasPrefix(path, adminTasks+"/"):
 		return s.serveAdminTask(w, r, strings.TrimPrefix(r.URL.EscapedPath(), adminTasks+"/"))
 	}
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route", "detail": "the admin API has " + adminTasks + " and " + adminReset})
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no route", "detail": adminRoutes})
 	return "admin.404"
 }
 

@@ -159,6 +159,17 @@ func TestAdmin(t *testing.T) {
 
 	assert.Equal(t, []map[string]string{{"api": "oracle", "id": taskID, "source": filepath.Join(dir, "seed.json")}}, list())
 
+	t.Run("an unknown route is told every route", func(t *testing.T) {
+		a := get(t, s, admin+"journal")
+		require.Equal(t, http.StatusNotFound, a.status)
+		var body struct{ Error, Detail string }
+		require.NoError(t, json.Unmarshal(a.body, &body))
+		assert.Equal(t, "no route", body.Error)
+		for _, route := range []string{"/__taskmock/ (the dashboard)", "/__taskmock/state", "/__taskmock/requests", "/__taskmock/tasks", "/__taskmock/next/{api}/{id}", "/__taskmock/world/{api}/{id}", "/__taskmock/reset", "/__taskmock/health"} {
+			assert.Contains(t, body.Detail, route)
+		}
+	})
+
 	// An Oracle task stored for an id, then answered by the API.
 	// A task without an id takes the one of its URL.
 	var fields map[string]any
