@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -83,14 +84,18 @@ func readBaseline(path string) (baseline, error) {
 }
 
 // jsonErrorOffset is the byte offset of a decoding error in its input:
-// where the syntax broke, or the value of the wrong type; else where the
-// decoder stopped.
+// where the syntax broke, the value of the wrong type, or the end of a file
+// cut short; else where the decoder stopped.
 func jsonErrorOffset(err error, dec *json.Decoder) int64 {
 	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return se.Offset
 	}
 	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		return te.Offset
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// The file ends inside a value: the break is at its end.
+		return math.MaxInt64
 	}
 	return dec.InputOffset()
 }

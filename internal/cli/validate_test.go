@@ -978,6 +978,7 @@ func TestValidateBaseline(t *testing.T) {
 		"syntax":     {"{\"version\": 1,\n \"violations\": [\n  {\"source\": \"a\",, \"rule\": \"r\"}]}", "--baseline bad.json: line 3: not a baseline"},
 		"type":       {"{\"version\": 1,\n \"violations\": [\n\n  {\"source\": 3}]}", "--baseline bad.json: line 4: not a baseline"},
 		"incomplete": {"{\"version\": 1,\n \"violations\": [\n  {\"source\": \"a\", \"rule\": \"r\"},\n  {\"source\": \"b\"}]}", "--baseline bad.json: line 4: violation 2: expected a source and a rule"},
+		"cut short":  {"{\"version\": 1,\n \"violations\": [\n  {\"source\": \"a\",", "--baseline bad.json: line 3: not a baseline written by --write-baseline: unexpected EOF"},
 	} {
 		require.NoError(t, os.WriteFile("bad.json", []byte(tc.content), 0o644))
 		r = run(t, "", "validate", "--api", "oracle", "--baseline", "bad.json", "two.ndjson")
