@@ -983,8 +983,8 @@ func (l *loader) readAll(r io.Reader, prefix []byte, total int64) ([]byte, error
 	return buf.Bytes(), nil
 }
 
-// loadCheckJSON reports why data is not one JSON value, with the byte
-// offset where it can.
+// loadCheckJSON reports why data is not one JSON value, with the line and
+// byte offset where it can.
 func loadCheckJSON(data []byte, isFile bool) error {
 	first := 0
 	for first < len(data) && loadIsSpace(data[first]) {
@@ -1009,17 +1009,29 @@ func loadCheckJSON(data []byte, isFile bool) error {
 		for at < int64(len(data)) && loadIsSpace(data[at]) {
 			at++
 		}
-		return fmt.Errorf("invalid JSON (unexpected data after the top-level value at byte %d)", at+1)
+		return fmt.Errorf("invalid JSON (unexpected data after the top-level value at %s)", loadPlace(data, at+1))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return loadTruncated(int64(len(data)))
+		return fmt.Errorf("truncated JSON (unexpected end of input at %s)", loadPlace(data, int64(len(data))))
 	case errors.As(err, &se):
 		if se.Offset <= int64(first)+1 {
-			return fmt.Errorf("not JSON (%s at byte %d)", se.Error(), se.Offset)
+			return fmt.Errorf("not JSON (%s at %s)", se.Error(), loadPlace(data, se.Offset))
 		}
-		return fmt.Errorf("invalid JSON (%s at byte %d)", se.Error(), se.Offset)
+		return fmt.Errorf("invalid JSON (%s at %s)", se.Error(), loadPlace(data, se.Offset))
 	default:
 		return fmt.Errorf("invalid JSON (%v)", err)
 	}
+}
+
+// loadPlace names the 1-based byte offset off of data by its line and
+// byte, "line 3, byte 42", so that a person finds it in an editor and a
+// tool by the offset; data of one line (an NDJSON line, a body on standard
+// input) by its byte only.
+func loadPlace(data []byte, off int64) string {
+	if bytes.IndexByte(data, '\n') < 0 {
+		return fmt.Sprintf("byte %d", off)
+	}
+	at := min(max(off-1, 0), int64(len(data)))
+	return fmt.Sprintf("line %d, byte %d", 1+bytes.Count(data[:at], []byte("\n")), off)
 }
 
 func loadTruncated(at int64) error {
