@@ -556,7 +556,9 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, rest string) 
 		return "dashboard.next.400"
 	}
 	if _, err := parseControl(api, http.Header{}, params); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad control", "detail": err.Error()})
+		// The control is named as the body gave it ("code"), not as the
+		// query parameter the check knows it by ("__code").
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad control", "detail": strings.TrimPrefix(err.Error(), "__")})
 		return "dashboard.next.400"
 	}
 	if err := s.next.set(k, params); err != nil {

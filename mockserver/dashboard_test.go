@@ -60,14 +60,14 @@ func TestDashboardNextAnswer(t *testing.T) {
 	assert.Contains(t, a.text(), `"status":"completed"`)
 
 	for body, want := range map[string]string{
-		`{"code": 418}`:     "__code",
-		`{"state": "NOPE"}`: "__state",
+		`{"code": 418}`:     `"code: expected one of 200, 401, 404, 429, 500, 503, found \"418\""`,
+		`{"state": "NOPE"}`: `"state: expected one of`,
 		`{"colour": "red"}`: "unknown control",
 		`{}`:                "no control given",
 		`[1]`:               "expected a JSON object",
 		`{"code": [404]}`:   "expected a string or a number",
 		`{"code": 404} {}`:  "expected a JSON object",
-		`{"delay": "1h"}`:   "__delay",
+		`{"delay": "1h"}`:   `"delay: expected a duration`,
 	} {
 		a := put("next/oracle/t-2", body)
 		assert.Equal(t, http.StatusBadRequest, a.status, body)
