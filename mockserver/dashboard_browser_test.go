@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,62 @@ func TestDashboardInChromium(t *testing.T) {
 	for _, u := range b.Requests() {
 		assert.True(t, strings.HasPrefix(u, srv.URL+"/__taskmock/"), "the page asked for %s", u)
 	}
+}
+
+// TestDashboardByKeyboardInChromium: a person who uses only the keyboard
+// reaches every control with Tab: opens a request of the journal and a
+// task with Enter, the opened panel taking the focus, and forces a 404 that
+// the next API call gets. Every control has a name a screen reader says.
+func TestDashboardByKeyboardInChromium(t *testing.T) {
+	b := browsertest.New(t)
+	srv := httptest.NewServer(newServer(t, mockserver.WithAdmin(), mockserver.WithJournal(100)))
+	t.Cleanup(srv.Close)
+
+	b.Open(srv.URL + mockserver.DashboardPath)
+	waitFor(t, b, "its status line", `document.getElementById("status").textContent.includes("admin API on")`)
+	status, _ := httpGet(t, srv.URL+"/process/api/v1/tasks/kbd-1")
+	require.Equal(t, http.StatusOK, status)
+	waitFor(t, b, "the request in the journal", `!!document.querySelector("#requests tbody button.row")`)
+
+	// tabTo presses Tab until the focused element matches selector.
+	tabTo := func(selector string) {
+		t.Helper()
+		for range 100 {
+			if browsertest.Eval[bool](b, `!!document.activeElement && document.activeElement.matches(`+strconv.Quote(selector)+`)`) {
+				return
+			}
+			b.Press("\t")
+		}
+		t.Fatalf("Tab never reached %s (stopped on %s)", selector, browsertest.Eval[string](b, `document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : "nothing"`))
+	}
+
+	tabTo(`#requests tbody tr:first-child button.row`)
+	b.Press("\r")
+	waitFor(t, b, "the request opened", `!document.getElementById("request-detail").hidden &&
+		document.querySelector("#request-detail .response-body").textContent.includes('"id": "kbd-1"')`)
+	assert.Equal(t, "request-detail", browsertest.Eval[string](b, `document.activeElement.id`), "the opened request takes the focus")
+
+	waitFor(t, b, "the task in the list", `!!document.querySelector('#task-list tr[data-id="kbd-1"]')`)
+	tabTo(`#task-list tr[data-id="kbd-1"] button.row`)
+	b.Press("\r")
+	waitFor(t, b, "the task opened", `document.getElementById("task-view").textContent.includes('"id": "kbd-1"')`)
+	assert.Equal(t, "task-panel", browsertest.Eval[string](b, `document.activeElement.id`), "the opened task takes the focus")
+
+	tabTo(`#force-delay`)
+	b.Press("1ms")
+	tabTo(`#force-code`)
+	b.Press("404")
+	require.Equal(t, "404", browsertest.Eval[string](b, `document.getElementById("force-code").value`), "a code chosen by typing it")
+	tabTo(`#force button[type=submit]`)
+	b.Press("\r")
+	waitFor(t, b, "the forced answer acknowledged", `document.getElementById("message").textContent.includes("code=404")`)
+	status, _ = httpGet(t, srv.URL+"/process/api/v1/tasks/kbd-1")
+	assert.Equal(t, http.StatusNotFound, status)
+
+	unnamed := browsertest.Eval[[]string](b, `[...document.querySelectorAll("button, input, select, textarea, [tabindex]")]
+		.filter(e => !(e.textContent.trim() || e.labels && e.labels.length || e.getAttribute("aria-label") || e.getAttribute("aria-labelledby") || e.title))
+		.map(e => e.outerHTML.slice(0, 80))`)
+	assert.Empty(t, unnamed, "controls without an accessible name")
 }
 
 // TestDashboardReadOnlyInChromium: without the admin API the dashboard

@@ -12,6 +12,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -118,6 +119,13 @@ func Eval[T any](b *Browser, expr string) T {
 func (b *Browser) Click(selector string) {
 	b.tb.Helper()
 	b.must("click "+selector, b.do(chromedp.WaitVisible(chromedp.CSS(selector)), chromedp.Click(chromedp.CSS(selector))))
+}
+
+// Press types keys into the focused element as a person would, one key
+// event each: "\t" is Tab, "\r" Enter (see chromedp's kb package).
+func (b *Browser) Press(keys string) {
+	b.tb.Helper()
+	b.must("press "+strconv.Quote(keys), b.do(chromedp.KeyEvent(keys)))
 }
 
 // WaitVisible waits until an element matching a CSS selector is visible.
