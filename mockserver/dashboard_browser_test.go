@@ -140,13 +140,19 @@ func TestDashboardByKeyboardInChromium(t *testing.T) {
 	b.Press("\r")
 	waitFor(t, b, "the request opened", `!document.getElementById("request-detail").hidden &&
 		document.querySelector("#request-detail .response-body").textContent.includes('"id": "kbd-1"')`)
-	assert.Equal(t, "request-detail", browsertest.Eval[string](b, `document.activeElement.id`), "the opened request takes the focus")
+	waitFor(t, b, "the opened request to take the focus", `document.activeElement.id === "request-detail"`)
 
 	waitFor(t, b, "the task in the list", `!!document.querySelector('#task-list tr[data-id="kbd-1"]')`)
 	tabTo(`#task-list tr[data-id="kbd-1"] button.row`)
+	// The list is rebuilt every few seconds; the focus stays on the row.
+	status, _ = httpGet(t, srv.URL+"/process/api/v1/tasks/kbd-2")
+	require.Equal(t, http.StatusOK, status)
+	waitFor(t, b, "the list rebuilt with a new task", `!!document.querySelector('#task-list tr[data-id="kbd-2"]')`)
+	assert.Equal(t, "kbd-1", browsertest.Eval[string](b, `document.activeElement.closest("tr") ? document.activeElement.closest("tr").dataset.id : document.activeElement.tagName`),
+		"the focus stays on the task's row when the list is rebuilt")
 	b.Press("\r")
 	waitFor(t, b, "the task opened", `document.getElementById("task-view").textContent.includes('"id": "kbd-1"')`)
-	assert.Equal(t, "task-panel", browsertest.Eval[string](b, `document.activeElement.id`), "the opened task takes the focus")
+	waitFor(t, b, "the opened task to take the focus", `document.activeElement.id === "task-panel"`)
 
 	tabTo(`#force-delay`)
 	b.Press("1ms")

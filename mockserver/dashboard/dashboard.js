@@ -193,7 +193,14 @@
         el("td", { class: statusClass(t.status), text: String(t.status) }), held);
       rows.push(tr);
     }
+    // Rebuilding the rows must not take the focus from a keyboard user
+    // who is on one of them: it goes back to the same task's button.
+    const had = document.activeElement && body.contains(document.activeElement) ? document.activeElement.closest("tr") : null;
     body.replaceChildren(...rows);
+    if (had) {
+      const again = rows.find((r) => r.dataset.api === had.dataset.api && r.dataset.id === had.dataset.id);
+      if (again) again.querySelector("button.row").focus();
+    }
     $("tasks-more").hidden = !s.more;
     $("tasks-more").textContent = s.more ? s.more + " more not listed" : "";
     if (state.task) {
@@ -217,9 +224,9 @@
     fillForce(t.api);
     $("editor").hidden = true;
     $("task-panel").hidden = false;
+    $("task-panel").focus();
     await refreshView();
     await refreshTasks();
-    $("task-panel").focus();
   }
 
   async function refreshView() {
