@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskmock/taskmock/contract"
+	"github.com/taskmock/taskmock/internal/outfile"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -324,7 +325,7 @@ func rewriteHAR(path string, entries []harEntry) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, append(b, '\n'))
+	return outfile.WriteFile(path, tempPattern, append(b, '\n'))
 }
 
 // FuzzHARFileLoad: whatever a file in the layout of harFile ends with,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/fixtures"
+	"github.com/taskmock/taskmock/internal/outfile"
 	"github.com/taskmock/taskmock/secrets"
 	"github.com/taskmock/taskmock/specs"
 )
@@ -424,7 +425,7 @@ func (r *Recorder) writeFixture(api specs.Name, body []byte) error {
 		return nil
 	}
 	out.WriteByte('\n')
-	return writeAtomic(filepath.Join(r.dir, fixtures.FileName(string(api)+"-"+id)), out.Bytes())
+	return outfile.WriteFile(filepath.Join(r.dir, fixtures.FileName(string(api)+"-"+id)), tempPattern, out.Bytes())
 }
 
 // tempPattern names the temporary files a Recorder writes in its
@@ -447,22 +448,3 @@ func removeStaleTemps(dir string) {
 	}
 }
 
-// writeAtomic writes b to path through a temporary file renamed over it,
-// so that path always holds a whole file.
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern)
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	return nil
-}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/internal/jsonlimit"
-
+	"github.com/taskmock/taskmock/internal/outfile"
 	"github.com/taskmock/taskmock/internal/textutil"
 )
 
@@ -111,9 +111,8 @@ func (b baseline) accepted(source string, v contract.Violation) bool {
 	return b[baselineEntry{Source: source, Rule: v.Rule, Location: v.Location}]
 }
 
-// writeBaseline writes the violations of results to path, sorted, through a
-// temporary file renamed into place, so that a crash never leaves half a
-// baseline.
+// writeBaseline writes the violations of results to path, sorted, through
+// package outfile, so that a crash never leaves half a baseline.
 func writeBaseline(path string, results []baselineEntry) error {
 	slices.SortFunc(results, func(a, b baselineEntry) int {
 		return strings.Compare(a.Source+"\x00"+string(a.Rule)+"\x00"+a.Location, b.Source+"\x00"+string(b.Rule)+"\x00"+b.Location)
@@ -124,28 +123,5 @@ func writeBaseline(path string, results []baselineEntry) error {
 		return err
 	}
 	b = append(b, '\n')
-	tmp, err := os.CreateTemp(dirOf(path), ".taskmock-baseline-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(b)
-	werr = errors.Join(werr, tmp.Chmod(0o644)) // shared like any file os.Create makes
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	return nil
-}
-
-// dirOf is the directory of path, "." for a bare name.
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
+	return outfile.WriteFile(path, ".taskmock-baseline-*", b)
 }

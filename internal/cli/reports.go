@@ -1,15 +1,14 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/taskmock/taskmock/internal/outfile"
 	"github.com/taskmock/taskmock/report"
 	"github.com/taskmock/taskmock/secrets"
 )
@@ -55,55 +54,41 @@ func (l *reportList) has(main report.Format, formats ...report.Format) bool {
 	return false
 }
 
-// reportFile is a report being written to a temporary file beside its
-// path, renamed into place once complete: an interrupted run leaves no
-// torn report, and an earlier one stays until replaced.
+// reportFile is a report being written through package outfile: an
+// interrupted run leaves no torn report, an earlier one stays until
+// replaced, and a link, device or pipe (/dev/stdout) is written through,
+// never replaced.
 type reportFile struct {
 	spec reportSpec
-	tmp  *os.File
-	buf  *bufio.Writer
+	out  *outfile.File
 }
 
-// createReportFiles opens the temporary files of the --report flags.
+// createReportFiles starts the files of the --report flags.
 func createReportFiles(specs []reportSpec) ([]*reportFile, error) {
 	var files []*reportFile
 	for _, s := range specs {
-		tmp, err := os.CreateTemp(dirOf(s.path), ".taskmock-report-*")
-		if err == nil {
-			err = tmp.Chmod(0o644) // a report is read by others, as a file os.Create makes
-		}
+		out, err := outfile.Create(s.path, ".taskmock-report-*")
 		if err != nil {
 			discardReportFiles(files)
-			if pe, ok := errors.AsType[*os.PathError](err); ok {
-				err = pe.Err // the temporary name means nothing to the user
-			}
-			return nil, fmt.Errorf("--report %s=%s: cannot write there: %w", s.format, s.path, err)
+			return nil, fmt.Errorf("--report %s=%s: %w", s.format, s.path, err)
 		}
-		files = append(files, &reportFile{spec: s, tmp: tmp, buf: bufio.NewWriterSize(tmp, 64<<10)})
+		files = append(files, &reportFile{spec: s, out: out})
 	}
 	return files, nil
 }
 
-// commit flushes the report and renames it into place.
+// commit puts the report in place.
 func (f *reportFile) commit() error {
-	werr := f.buf.Flush()
-	cerr := f.tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(f.tmp.Name())
-		return fmt.Errorf("--report %s: %w", f.spec.path, err)
-	}
-	if err := os.Rename(f.tmp.Name(), f.spec.path); err != nil {
-		_ = os.Remove(f.tmp.Name())
+	if err := f.out.Commit(); err != nil {
 		return fmt.Errorf("--report %s: %w", f.spec.path, err)
 	}
 	return nil
 }
 
-// discardReportFiles removes what was not committed.
+// discardReportFiles drops what was not committed.
 func discardReportFiles(files []*reportFile) {
 	for _, f := range files {
-		_ = f.tmp.Close()
-		_ = os.Remove(f.tmp.Name()) // gone already once committed
+		f.out.Discard()
 	}
 }
 
@@ -126,7 +111,7 @@ func newReportFan(w io.Writer, format report.Format, opts report.Options, files 
 	fopts := opts
 	fopts.Color, fopts.BeforeWrite = false, nil
 	for _, f := range files {
-		rw, err := report.NewWriter(f.buf, f.spec.format, fopts)
+		rw, err := report.NewWriter(f.out, f.spec.format, fopts)
 		if err != nil {
 			fan.Remove()
 			return nil, err
@@ -197,7 +182,7 @@ func writeReportFiles(specs []reportSpec, results []report.Result, opts report.O
 		if err != nil {
 			return fmt.Errorf("--report %s: %w", f.spec.path, err)
 		}
-		if _, err := f.buf.Write(red.RedactBytes(out)); err != nil {
+		if _, err := f.out.Write(red.RedactBytes(out)); err != nil {
 			return fmt.Errorf("--report %s: %w", f.spec.path, err)
 		}
 		if err := f.commit(); err != nil {

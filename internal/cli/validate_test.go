@@ -1207,3 +1207,66 @@ func TestValidateHTMLHidesCredentialsPastTheCarriedOnes(t *testing.T) {
 	assert.Contains(t, r.stdout, "REDACTED")
 	assert.NotContains(t, r.stdout, token[:12])
 }
+
+// TestValidateReportThroughLinksDevicesAndPipes: a --report or
+// --write-baseline path that is a link, a device or a named pipe is
+// written through, as the shell's > would: the link stays a link (its
+// target gets the report), /dev/null stays a device, and a reader of the
+// pipe gets the report. Renaming over them once replaced a system's
+// /dev/null with a regular file.
+func TestValidateReportThroughLinksDevicesAndPipes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no null device nor symbolic links for every user")
+	}
+	bad := variant(t, oracleExample, "bad-state.json", `"state": "COMPLETED"`, `"state": "DONE"`)
+	device := nullDevice(t)
+	dir := t.TempDir()
+	target, link, null := filepath.Join(dir, "real.sarif"), filepath.Join(dir, "latest.sarif"), filepath.Join(dir, "null")
+	require.NoError(t, os.WriteFile(target, []byte("old"), 0o644))
+	require.NoError(t, os.Symlink("real.sarif", link))
+	require.NoError(t, os.Symlink(device, null))
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, makeFIFO(t, fifo))
+	got := make(chan string, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- string(b)
+	}()
+
+	r := run(t, "", "validate", "--color", "never", "--report", "sarif="+link, "--report", "junit="+null,
+		"--report", "json="+fifo, "--report", "markdown="+device, bad)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Empty(t, r.stderr)
+
+	kinds := map[string]os.FileMode{link: os.ModeSymlink, null: os.ModeSymlink, fifo: os.ModeNamedPipe, device: os.ModeDevice | os.ModeCharDevice}
+	for p, want := range kinds {
+		fi, err := os.Lstat(p)
+		require.NoError(t, err)
+		assert.Equal(t, want, fi.Mode().Type(), "%s keeps its kind", p)
+	}
+	sarif, err := os.ReadFile(target)
+	require.NoError(t, err)
+	assert.Contains(t, string(sarif), `"version": "2.1.0"`, "the link's target gets the report")
+	select {
+	case b := <-got:
+		assert.Contains(t, b, `"errors": 1`, "the pipe's reader gets the report")
+	case <-time.After(20 * time.Second): // its reader would wait for ever
+		t.Error("the pipe's reader got nothing")
+	}
+
+	r = run(t, "", "validate", "--color", "never", "--write-baseline", null, bad)
+	assert.Equal(t, 0, r.code, r.stderr)
+	fi, err := os.Lstat(null)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSymlink, fi.Mode().Type(), "the baseline's link stays a link")
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 4, "no temporary file left")
+}
