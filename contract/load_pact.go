@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -80,8 +81,11 @@ func (l *loader) pact(src string, data []byte, version string) error {
 	var file struct {
 		Interactions []json.RawMessage `json:"interactions"`
 	}
+	if major, _, _ := strings.Cut(version, "."); !slices.Contains([]string{"1", "2", "3", "4"}, major) {
+		return &LoadError{Source: pactPlace(src, data, "/metadata"), Err: fmt.Errorf("a Pact file of specification %q, which taskmock does not read (it reads specifications 1 to 4)", loadClip(version, 40))}
+	}
 	if err := json.Unmarshal(data, &file); err != nil {
-		return &LoadError{Source: src, Err: fmt.Errorf("a Pact file (specification %s) with unreadable interactions: %s", version, loadOneLine(err.Error()))}
+		return &LoadError{Source: pactPlace(src, data, "/interactions"), Err: fmt.Errorf("a Pact file (specification %s) with unreadable interactions: %s", version, pactDecodeError(err))}
 	}
 	v4 := strings.HasPrefix(version, "4")
 	skipped := 0
@@ -146,14 +150,19 @@ func pactDecodeError(err error) string {
 	return loadOneLine(err.Error())
 }
 
+// pactPlace is src with the line of the value at the JSON pointer at,
+// src alone when it cannot be placed.
+func pactPlace(src string, data []byte, at string) string {
+	if line, ok := LineOf(data, at); ok {
+		return fmt.Sprintf("%s:%d", src, line)
+	}
+	return src
+}
+
 // pactWhere names a bad interaction by the file, the line it starts on as
 // written, its number and its description.
 func pactWhere(src string, data []byte, i int, description string) string {
-	where := src
-	if line, ok := LineOf(data, fmt.Sprintf("/interactions/%d", i)); ok {
-		where = fmt.Sprintf("%s:%d", src, line)
-	}
-	where += fmt.Sprintf(": interaction %d", i+1)
+	where := pactPlace(src, data, fmt.Sprintf("/interactions/%d", i)) + fmt.Sprintf(": interaction %d", i+1)
 	if description != "" {
 		where += fmt.Sprintf(" (%s)", description)
 	}
