@@ -447,4 +447,3 @@ func removeStaleTemps(dir string) {
 		}
 	}
 }
-
