@@ -133,8 +133,10 @@ func (c *Checker) Run(ctx context.Context, targets []Target) []report.Result {
 	for _, t := range targets {
 		c.cfg.Secrets.AddHeader(t.Header)
 		c.cfg.Secrets.AddURL(t.URL)
-		for _, name := range secrets.Params() {
-			c.cfg.Secrets.Add(t.Form[name]...)
+		for name, values := range t.Form {
+			if secrets.IsParam(name) {
+				c.cfg.Secrets.Add(values...)
+			}
 		}
 	}
 	out := make([]report.Result, len(targets))

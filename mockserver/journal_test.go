@@ -227,6 +227,35 @@ func TestJournalRedaction(t *testing.T) {
 	assert.Equal(t, "f=json&token=REDACTED", page.Requests[8].Query)
 }
 
+// TestJournalRedactsCredentialNamedParameters: a parameter whose name
+// holds a credential word (password, client_secret, refresh_token,
+// id_token, X-Amz-Signature), in a query, a form or a JSON body, is hidden
+// as a header of such a name is.
+func TestJournalRedactsCredentialNamedParameters(t *testing.T) {
+	s := newServer(t)
+	values := map[string]string{"password": "PwQuery-1", "client_secret": "CsQuery-1", "refresh_token": "RtQuery-1",
+		"id_token": "ItQuery-1", "X-Amz-Signature": "SigQuery-1", "sig": "SgQuery-1"}
+	q := url.Values{}
+	for k, v := range values {
+		q.Set(k, v)
+	}
+	get(t, s, oracleURL(taskID, q))
+	form := esriQuery("json", "password", "PwForm-1")
+	form.Set("client_secret", "CsForm-1")
+	postForm(t, s, "workflows/tasks/getTask", form)
+	reassign := httptest.NewRequest(http.MethodPost, "http://mock.test/process/api/v1/tasks/"+taskID+"/reassign",
+		strings.NewReader(`{"identities":[{"id":"Finance","type":"GROUP"}],"comment":"x","password":"PwJson-1","refresh_token":"RtJson-1"}`))
+	reassign.Header.Set("Content-Type", "application/json")
+	do(t, s, reassign)
+
+	a := get(t, s, journalURL)
+	require.Equal(t, http.StatusOK, a.status)
+	for _, v := range []string{"PwQuery-1", "CsQuery-1", "RtQuery-1", "ItQuery-1", "SigQuery-1", "SgQuery-1", "PwForm-1", "CsForm-1", "PwJson-1", "RtJson-1"} {
+		assert.NotContains(t, a.text(), v)
+	}
+	assert.Contains(t, a.text(), "client_secret=REDACTED")
+}
+
 func TestJournalFiltersAndPaging(t *testing.T) {
 	s := newServer(t)
 	// 1-4: Oracle GETs, two of them 404; 5: an Esri GET; 6: a POST.

@@ -8,13 +8,16 @@
 //   - the value of a credential header: Authorization, Proxy-Authorization,
 //     X-Esri-Authorization, Cookie, Set-Cookie, X-Auth-Token, X-API-Key, and
 //     any header whose name contains "token", "secret", "password",
-//     "api-key" or "apikey" (see IsHeader). Of an Authorization value such
+//     "passwd", "api-key", "api_key", "apikey" or "signature" (see
+//     IsHeader). Of an Authorization value such
 //     as "Bearer X" or "Basic B64", the part after the scheme is one too, and
 //     of Basic the decoded "user:password" and the password; of a cookie
 //     header, each cookie's value;
 //   - the value of a credential parameter, in a query or a request body:
-//     token, api_key, access_token, and apikey and key (see IsParam; names in
-//     any letter case); in a body whatever its encoding, a URL-encoded or
+//     token, api_key, access_token, apikey, key, sig and pwd, and any
+//     parameter whose name contains one of the words of a credential header,
+//     such as client_secret, refresh_token, id_token, password or
+//     X-Amz-Signature (see IsParam; names in any letter case); in a body whatever its encoding, a URL-encoded or
 //     multipart form or a JSON document's members (see BodyFields);
 //   - the user-info part of any URL (user:password@).
 //

@@ -644,27 +644,21 @@ func paramStart(t string, s int) bool {
 	return false
 }
 
-// paramBefore tells whether the name of a credential parameter, where a
-// parameter may start (see paramStart), ends at t[e].
+// maxParamName bounds the name of a credential parameter found in a text.
+const maxParamName = 64
+
+// paramBefore tells whether the name of a credential parameter (see
+// IsParam), where a parameter may start (see paramStart), ends at t[e].
 func paramBefore(t string, e int) bool {
-	for _, p := range params {
-		s := e - len(p)
-		if s < 0 || !paramStart(t, s) {
-			continue
-		}
-		k := 0
-		for ; k < len(p); k++ {
-			c := t[s+k]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != p[k] {
-				break
-			}
-		}
-		if k == len(p) {
+	for s := e - 1; s >= 0 && e-s <= maxParamName && paramNameByte(t[s]); s-- {
+		if paramStart(t, s) && IsParam(t[s:e]) {
 			return true
 		}
 	}
 	return false
+}
+
+// paramNameByte tells whether c may be part of a parameter's name.
+func paramNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
 }

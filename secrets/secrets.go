@@ -29,22 +29,25 @@ const MinPartial = 6
 // headers are the credential headers, in canonical form.
 var headers = []string{"Authorization", "Proxy-Authorization", "X-Esri-Authorization", "Cookie", "Set-Cookie", "X-Auth-Token", "X-Api-Key"}
 
-// headerWords make any header whose name holds one of them a credential
-// header.
-var headerWords = []string{"token", "secret", "password", "api-key", "apikey"}
+// words make any header or parameter whose name holds one of them, in any
+// letter case, a credential: X-Client-Secret, client_secret, refresh_token,
+// id_token, password, X-Amz-Signature.
+var words = []string{"token", "secret", "password", "passwd", "api-key", "api_key", "apikey", "signature"}
 
-// params are the credential parameters of a query or a form body.
-var params = []string{"token", "api_key", "access_token", "apikey", "key"}
+// params are the credential parameters of a query or a form body whose
+// names hold none of words.
+var params = []string{"token", "api_key", "access_token", "apikey", "key", "sig", "pwd"}
 
 // Headers returns the names of the credential headers, canonical.
 func Headers() []string { return slices.Clone(headers) }
 
-// Params returns the names of the credential parameters, lower case.
+// Params returns the names of the credential parameters named one by one,
+// lower case; IsParam also takes any name holding a credential word.
 func Params() []string { return slices.Clone(params) }
 
 // IsHeader tells whether a header's value is a credential: one of Headers,
-// or a name that contains "token", "secret", "password", "api-key" or
-// "apikey", in any letter case.
+// or a name that contains "token", "secret", "password", "passwd",
+// "api-key", "api_key", "apikey" or "signature", in any letter case.
 func IsHeader(name string) bool {
 	name = strings.TrimSpace(name)
 	for _, h := range headers {
@@ -52,19 +55,25 @@ func IsHeader(name string) bool {
 			return true
 		}
 	}
-	for _, w := range headerWords {
-		if containsFold(name, w) {
-			return true
-		}
-	}
-	return false
+	return holdsWord(name)
 }
 
 // IsParam tells whether a query or form parameter's value is a credential:
-// one of Params, in any letter case.
+// one of Params, or a name that holds one of the words of IsHeader, in any
+// letter case.
 func IsParam(name string) bool {
 	for _, p := range params {
 		if strings.EqualFold(p, name) {
+			return true
+		}
+	}
+	return holdsWord(name)
+}
+
+// holdsWord tells whether name holds one of words, in any letter case.
+func holdsWord(name string) bool {
+	for _, w := range words {
+		if containsFold(name, w) {
 			return true
 		}
 	}

@@ -113,7 +113,10 @@ func TestRedactPatterns(t *testing.T) {
 		{"names in any case", "/x?ACCESS_TOKEN=a1&Api_Key=b2", "/x?ACCESS_TOKEN=REDACTED&Api_Key=REDACTED"},
 		{"after a JSON-escaped &", `"/x?f=json\u0026token=zzzz"`, `"/x?f=json\u0026token=REDACTED"`},
 		{"form body", "token=abc&f=json", "token=REDACTED&f=json"},
-		{"another parameter", "/x?tokens=1&mytoken=2", "/x?tokens=1&mytoken=2"},
+		{"another parameter", "/x?keys=1&monkey=2&sign=3&taken=4", "/x?keys=1&monkey=2&sign=3&taken=4"},
+		{"a parameter whose name holds a credential word", "/x?password=p1&client_secret=c1&refresh_token=r1&id_token=i1&X-Amz-Signature=s1&sig=g1&mytoken=m1",
+			"/x?password=REDACTED&client_secret=REDACTED&refresh_token=REDACTED&id_token=REDACTED&X-Amz-Signature=REDACTED&sig=REDACTED&mytoken=REDACTED"},
+		{"a long name is no parameter's", "/x?" + strings.Repeat("a", 80) + "token=1", "/x?" + strings.Repeat("a", 80) + "token=1"},
 		{"ends at a colon", "GET /x?token=abc: 200 OK", "GET /x?token=REDACTED: 200 OK"},
 		{"ends at Markdown's and JSON's punctuation", "`GET /x?token=abc` | [token=d] {token=e}",
 			"`GET /x?token=REDACTED` | [token=REDACTED] {token=REDACTED}"},
@@ -193,10 +196,11 @@ func TestIsHeaderIsParam(t *testing.T) {
 	for _, h := range []string{"Accept", "Content-Type", "User-Agent", "Location", "X-Request-Id"} {
 		assert.False(t, secrets.IsHeader(h), h)
 	}
-	for _, p := range []string{"token", "TOKEN", "api_key", "Access_Token", "apikey", "key"} {
+	for _, p := range []string{"token", "TOKEN", "api_key", "Access_Token", "apikey", "key", "password", "client_secret",
+		"refresh_token", "id_token", "sig", "X-Amz-Signature", "pwd", "tokens", "Passwd"} {
 		assert.True(t, secrets.IsParam(p), p)
 	}
-	for _, p := range []string{"f", "taskOperationId", "tokens", "keys", "callback"} {
+	for _, p := range []string{"f", "taskOperationId", "taskGroupJobId", "keys", "monkey", "callback", "signed", "__code", "limit", "expand"} {
 		assert.False(t, secrets.IsParam(p), p)
 	}
 }

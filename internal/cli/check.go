@@ -144,9 +144,10 @@ Secrets:
   note or in an error: the token; the Authorization value, its token and its
   Basic password; the values of the Authorization, Proxy-Authorization,
   X-Esri-Authorization, Cookie, Set-Cookie, X-Auth-Token and X-API-Key
-  headers and of any header named like *token*, *secret*, *password*,
-  *api-key*; cookie values; the token, api_key, access_token, apikey and key
-  parameters; and the user-info of any URL are printed as ` + secrets.Redacted + `,
+  headers; cookie values; the token, api_key, access_token, apikey, key,
+  sig and pwd parameters; any header or parameter named like *token*,
+  *secret*, *password*, *passwd*, *api-key*, *api_key*, *apikey*,
+  *signature*; and the user-info of any URL are printed as ` + secrets.Redacted + `,
   also when the server echoes them JSON-escaped, percent-encoded (either
   letter case) or cut short.
 

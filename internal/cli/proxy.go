@@ -62,9 +62,10 @@ getTask body that conforms is written as DIR/esri-ID.json or DIR/oracle-ID.json,
 which "taskmock serve --fixtures DIR" serves. Credentials are written as
 ` + secrets.Redacted + ` in every recorded file: the values of the Authorization,
 Proxy-Authorization, X-Esri-Authorization, Cookie, Set-Cookie, X-Auth-Token
-and X-API-Key headers and of any header named like *token*, *secret*,
-*password*, *api-key*; the token, api_key, access_token, apikey and key
-parameters of the query and of the request body (form, multipart or JSON);
+and X-API-Key headers; the token, api_key, access_token, apikey, key, sig
+and pwd parameters of the query and of the request body (form, multipart or
+JSON); any header or parameter named like *token*, *secret*, *password*,
+*passwd*, *api-key*, *api_key*, *apikey*, *signature*;
 URL user-info; and each of their values wherever it appears, as sent,
 JSON-escaped, percent-encoded or cut short. The log, the ` + proxy.HeaderViolations + ` header and the 502 of enforce
 mode never quote one either.
