@@ -7,8 +7,10 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -343,4 +345,54 @@ func decodeStrict(t *testing.T, data []byte, v any) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(v), "%s", data)
+}
+
+// TestRenderSARIFURIs: a SARIF artifact location is a URI reference (RFC
+// 3986), so a file name's #, %, space or colon is percent-encoded or kept
+// from reading as a fragment or a scheme; the reference decodes back to
+// the file's name.
+func TestRenderSARIFURIs(t *testing.T) {
+	abs, err := filepath.Abs(filepath.Join("dir", "a b.json"))
+	require.NoError(t, err)
+	tests := map[string]string{
+		"sub dir/t#1 50%.json": "sub%20dir/t%231%2050%25.json",
+		"c:d.json":             "./c:d.json",
+		"pct%25 and \n.json":   "pct%2525%20and%20%0A.json",
+		"plain/t1.json":        "plain/t1.json",
+		"../up/x?.json":        "../up/x%3F.json",
+	}
+	if runtime.GOOS != "windows" {
+		tests[abs] = "file://" + strings.ReplaceAll(abs, " ", "%20")
+	}
+	for file, want := range tests {
+		r := report.Result{Source: file, File: file, Lines: []int{1}, Report: contract.Report{API: specs.Oracle, Status: 200,
+			Violations: []contract.Violation{{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state", Message: "m"}}}}
+		out, err := report.Render(report.FormatSARIF, []report.Result{r}, report.Options{})
+		require.NoError(t, err)
+		var doc struct {
+			Runs []struct {
+				Results []struct {
+					Locations []struct {
+						PhysicalLocation struct {
+							ArtifactLocation struct{ URI string }
+						}
+					}
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal(out, &doc))
+		uri := doc.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI
+		assert.Equal(t, want, uri, file)
+		u, err := url.Parse(uri)
+		require.NoError(t, err, uri)
+		assert.Empty(t, u.Fragment, uri)
+		assert.Empty(t, u.RawQuery, uri)
+		if u.Scheme == "" {
+			p, err := url.PathUnescape(uri)
+			require.NoError(t, err)
+			assert.Equal(t, filepath.ToSlash(file), strings.TrimPrefix(p, "./"), "decodes back to the file")
+		} else {
+			assert.Equal(t, "file", u.Scheme)
+		}
+	}
 }

@@ -3,9 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
+	"path/filepath"
+	"strings"
 
 	"github.com/taskmock/taskmock/contract"
-
 	"github.com/taskmock/taskmock/internal/textutil"
 )
 
@@ -70,7 +72,7 @@ func sarifResults(r Result) []sarifResult {
 		if r.File == "" {
 			return nil
 		}
-		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: r.File}}}
+		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(r.File)}}}
 		if line > 0 {
 			l.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 		}
@@ -115,4 +117,25 @@ func writeSARIFHead(b *bytes.Buffer) error {
 	b.Write(head[:i])
 	b.WriteString(`"results": [`)
 	return nil
+}
+
+// sarifURI is the URI reference SARIF requires for the file at path: each
+// segment percent-encoded ("t#1 50%.json" is "t%231%2050%25.json"), a
+// relative path kept relative ("./c:d.json", whose first segment would
+// read as a scheme), an absolute one a file URI.
+func sarifURI(path string) string {
+	slashed := filepath.ToSlash(path)
+	abs := filepath.IsAbs(path) || strings.HasPrefix(slashed, "/")
+	segs := strings.Split(strings.TrimPrefix(slashed, "/"), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	ref := strings.Join(segs, "/")
+	switch {
+	case abs:
+		return "file:///" + ref
+	case strings.Contains(segs[0], ":"):
+		return "./" + ref
+	}
+	return ref
 }
