@@ -1068,11 +1068,8 @@ func loadStreamError(dec *json.Decoder, rec *loadRecorder, err error) error {
 		if field == "" {
 			field = "the entry"
 		}
-		want := "another kind"
-		if te.Type != nil {
-			want = loadKindOf(te.Type.Kind().String())
-		}
-		return fmt.Errorf("not a HAR 1.2 entry: %s is %s, want %s", field, loadArticle(te.Value), want)
+		found, want, _ := jsonlimit.Kinds(err)
+		return fmt.Errorf("not a HAR 1.2 entry: %s is %s, want %s", field, found, want)
 	default:
 		return err
 	}
@@ -1112,31 +1109,3 @@ func loadOneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
 }
 
-// loadArticle prefixes a JSON kind as encoding/json names it ("string",
-// "number 1.5", "object") with an article.
-func loadArticle(v string) string {
-	switch {
-	case v == "":
-		return "a value"
-	case strings.HasPrefix(v, "array"), strings.HasPrefix(v, "object"):
-		return "an " + v
-	case v == "bool":
-		return "a boolean"
-	}
-	return "a " + v
-}
-
-// loadKindOf names the JSON kind a Go kind is decoded from.
-func loadKindOf(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "struct", "map", "ptr":
-		return "an object"
-	case "slice", "array":
-		return "an array"
-	case "bool":
-		return "a boolean"
-	}
-	return "a number"
-}

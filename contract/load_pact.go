@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/taskmock/taskmock/internal/jsonlimit"
 	"github.com/taskmock/taskmock/specs"
 )
 
@@ -145,7 +146,8 @@ func (l *loader) pact(src string, data []byte, version string) error {
 // type names.
 func pactDecodeError(err error) string {
 	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
-		return fmt.Sprintf("%s: expected %s, found %s", te.Field, loadKindOf(te.Type.Kind().String()), loadArticle(te.Value))
+		found, want, _ := jsonlimit.Kinds(err)
+		return fmt.Sprintf("%s: expected %s, found %s", te.Field, want, found)
 	}
 	return loadOneLine(err.Error())
 }

@@ -26,8 +26,9 @@ import (
 // baselineVersion is the version of the baseline file's layout.
 const baselineVersion = 1
 
-// maxBaselineBytes bounds a baseline file.
-const maxBaselineBytes = 16 << 20
+// maxBaselineBytes bounds a baseline file, read or written: some 600,000
+// violations of short names.
+var maxBaselineBytes = 64 << 20 // a variable for the tests
 
 // baselineEntry is one accepted violation.
 type baselineEntry struct {
@@ -53,12 +54,12 @@ func readBaseline(path string) (baseline, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxBaselineBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, int64(maxBaselineBytes)+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(b) > maxBaselineBytes {
-		return nil, fmt.Errorf("larger than %s", jsonlimit.Size(maxBaselineBytes))
+		return nil, fmt.Errorf("larger than %s", jsonlimit.Size(int64(maxBaselineBytes)))
 	}
 	if err := jsonlimit.Check(b, jsonlimit.Limits{MaxDepth: 8}); err != nil {
 		return nil, err
@@ -67,7 +68,16 @@ func readBaseline(path string) (baseline, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&bf); err != nil {
-		return nil, fmt.Errorf("%snot a baseline written by --write-baseline: %s", lineAt(b, jsonErrorOffset(err, dec)), textutil.OneLine(err.Error()))
+		msg := textutil.OneLine(err.Error())
+		if found, want, ok := jsonlimit.Kinds(err); ok {
+			te, _ := errors.AsType[*json.UnmarshalTypeError](err)
+			what := "the file"
+			if te.Field != "" {
+				what = te.Field
+			}
+			msg = fmt.Sprintf("%s: expected %s, found %s", what, want, found)
+		}
+		return nil, fmt.Errorf("%snot a baseline written by --write-baseline: %s", lineAt(b, jsonErrorOffset(err, dec)), msg)
 	}
 	if bf.Version != baselineVersion {
 		return nil, fmt.Errorf("baseline version %d, expected %d", bf.Version, baselineVersion)
@@ -123,5 +133,9 @@ func writeBaseline(path string, results []baselineEntry) error {
 		return err
 	}
 	b = append(b, '\n')
+	if len(b) > maxBaselineBytes {
+		return fmt.Errorf("the %s of this run make a baseline of %s, over the %s --baseline reads; nothing was written: fix some, or give each part of the input a baseline of its own",
+			textutil.Plural(len(results), "violation"), jsonlimit.Size(int64(len(b))), jsonlimit.Size(int64(maxBaselineBytes)))
+	}
 	return outfile.WriteFile(path, ".taskmock-baseline-*", b)
 }

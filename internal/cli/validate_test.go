@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -979,12 +980,40 @@ func TestValidateBaseline(t *testing.T) {
 		"type":       {"{\"version\": 1,\n \"violations\": [\n\n  {\"source\": 3}]}", "--baseline bad.json: line 4: not a baseline"},
 		"incomplete": {"{\"version\": 1,\n \"violations\": [\n  {\"source\": \"a\", \"rule\": \"r\"},\n  {\"source\": \"b\"}]}", "--baseline bad.json: line 4: violation 2: expected a source and a rule"},
 		"cut short":  {"{\"version\": 1,\n \"violations\": [\n  {\"source\": \"a\",", "--baseline bad.json: line 3: not a baseline written by --write-baseline: unexpected EOF"},
+		"an array":   {"[]", "--baseline bad.json: line 1: not a baseline written by --write-baseline: the file: expected an object, found an array"},
+		"a field":    {"{\"version\": 1,\n \"violations\": {}}", "--baseline bad.json: line 2: not a baseline written by --write-baseline: violations: expected an array, found an object"},
 	} {
 		require.NoError(t, os.WriteFile("bad.json", []byte(tc.content), 0o644))
 		r = run(t, "", "validate", "--api", "oracle", "--baseline", "bad.json", "two.ndjson")
 		assert.Equal(t, 2, r.code, name)
 		assert.Contains(t, r.stderr, tc.want, name)
+		assert.NotContains(t, r.stderr, "Go ", name)
 	}
+}
+
+// TestValidateBaselineOverItsLimit: --write-baseline never writes a
+// baseline --baseline would refuse; one at the limit is read back.
+func TestValidateBaselineOverItsLimit(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var lines strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&lines, "{\"id\":\"x%d\",\"state\":\"nope\"}\n", i)
+	}
+	require.NoError(t, os.WriteFile("many.ndjson", []byte(lines.String()), 0o644))
+	require.NoError(t, os.WriteFile("one.ndjson", []byte("{\"id\":\"x\",\"state\":\"nope\"}\n"), 0o644))
+	r := run(t, "", "validate", "--api", "oracle", "--write-baseline", "one.json", "one.ndjson")
+	require.Equal(t, 0, r.code, r.stderr)
+	one, err := os.ReadFile("one.json")
+	require.NoError(t, err)
+
+	cli.SetMaxBaselineBytes(t, len(one))
+	r = run(t, "", "validate", "--api", "oracle", "--baseline", "one.json", "one.ndjson")
+	assert.Equal(t, 0, r.code, "a baseline at the limit is read: %s", r.stderr)
+	r = run(t, "", "validate", "--api", "oracle", "--write-baseline", "many.json", "many.ndjson")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Regexp(t, `^taskmock validate: --write-baseline many.json: the 40 violations of this run make a baseline of \d+ bytes, over the \d+ bytes --baseline reads; nothing was written`, r.stderr)
+	assert.NoFileExists(t, "many.json")
 }
 
 // TestValidateGitHubLines: the github format annotates each violation with

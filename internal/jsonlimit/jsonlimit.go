@@ -7,8 +7,11 @@
 package jsonlimit
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 )
 
 // DefaultMaxDepth is the deepest nesting of arrays and objects a walker
@@ -117,4 +120,42 @@ func Size(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// Kinds names, in JSON's terms, what decoding outside JSON into a Go value
+// found and expected when it fails with an *json.UnmarshalTypeError:
+// found is the value's kind with an article ("an object", "a string"),
+// expected the kind the Go type is decoded from ("an array"), never a Go
+// type's name. ok is false for any other error.
+func Kinds(err error) (found, expected string, ok bool) {
+	te, ok := errors.AsType[*json.UnmarshalTypeError](err)
+	if !ok {
+		return "", "", false
+	}
+	found = "a value"
+	switch v := te.Value; {
+	case v == "":
+	case strings.HasPrefix(v, "array"), strings.HasPrefix(v, "object"):
+		found = "an " + v
+	case v == "bool":
+		found = "a boolean"
+	default:
+		found = "a " + v
+	}
+	expected = "another kind"
+	if te.Type != nil {
+		switch te.Type.Kind() {
+		case reflect.String:
+			expected = "a string"
+		case reflect.Struct, reflect.Map, reflect.Pointer:
+			expected = "an object"
+		case reflect.Slice, reflect.Array:
+			expected = "an array"
+		case reflect.Bool:
+			expected = "a boolean"
+		default:
+			expected = "a number"
+		}
+	}
+	return found, expected, true
 }
