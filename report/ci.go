@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/taskmock/taskmock/contract"
 
@@ -60,12 +61,27 @@ func writeGitHub(b *bytes.Buffer, r Result) {
 
 // ghData escapes a workflow command's message.
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(ghNoControls(s))
 }
 
 // ghProperty escapes a workflow command's property value.
 func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(ghNoControls(s))
+}
+
+// ghNoControls replaces the control characters of s other than CR and LF
+// (escaped as the runner reads them), such as ESC that would recolour the
+// log, and invalid UTF-8 by spaces, as the text format does.
+func ghNoControls(s string) string {
+	return textutil.MapRunes(s, func(r rune, valid bool) rune {
+		if r == '\r' || r == '\n' {
+			return r
+		}
+		if !valid || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	})
 }
 
 // writeMarkdownHead writes the title and the summary table, and the head of
@@ -84,7 +100,7 @@ func writeMarkdownHead(b *bytes.Buffer, tool string, s Summary, rows bool) {
 // writeMarkdownRows writes r's rows of the violations table.
 func writeMarkdownRows(b *bytes.Buffer, r Result) {
 	row := func(severity, rule, location, msg string) {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdCode(resultSource(r)), severity, mdCode(rule), mdCode(location), mdCell(msg))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdCode(resultSource(r)), severity, mdCode(rule), mdCode(location), mdCode(msg))
 	}
 	switch {
 	case r.Notice != "":
@@ -99,13 +115,10 @@ func writeMarkdownRows(b *bytes.Buffer, r Result) {
 	}
 }
 
-// mdCell makes s one table cell: one line, pipes and HTML escaped.
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(textutil.OneLine(s))
-}
-
 // mdCode puts s in a code span that no backtick in it can close; "" stays
-// empty.
+// empty. A message is one too: the values it quotes come from the server
+// or a Pact file under review, and in a code span a Markdown image, link,
+// emphasis, HTML or @mention in them is inert text.
 func mdCode(s string) string {
 	if s == "" {
 		return ""

@@ -10,10 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -395,4 +398,59 @@ func TestRenderSARIFURIs(t *testing.T) {
 			assert.Equal(t, "file", u.Scheme)
 		}
 	}
+}
+
+// TestRenderMarkdownValuesAreInert: the markdown report goes to a job
+// summary or a pull-request comment; a value a server or a Pact file put in
+// a message (an image, a link, an @mention, emphasis, backticks, a pipe)
+// stays text: each message is one code span no backtick of it can close,
+// in a row of exactly five cells.
+func TestRenderMarkdownValuesAreInert(t *testing.T) {
+	values := []string{"![t](https://evil.example/p.png)", "[Fix here](https://evil.example)", "@octocat @github/security",
+		"**URGENT** ~~x~~", "`x` ``y``", "a|b", "<img src=x onerror=alert(1)>", "https://evil.example/"}
+	var rs []report.Result
+	for _, v := range values {
+		rs = append(rs, report.Result{Source: "t.json", Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+			{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state", Message: `found string "` + v + `"`}}}})
+	}
+	out, err := report.Render(report.FormatMarkdown, rs, report.Options{})
+	require.NoError(t, err)
+	var rows []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "| `t.json` |") {
+			rows = append(rows, l)
+		}
+	}
+	require.Len(t, rows, len(values), string(out))
+	for i, row := range rows {
+		cells := regexp.MustCompile(`\s(?:[^\\|]|\\.)*?\s\|`).FindAllString(strings.TrimPrefix(row, "|"), -1)
+		require.Len(t, cells, 5, "one row of five cells: %s", row)
+		msg := strings.TrimSuffix(strings.TrimSpace(cells[4]), " |")
+		msg = strings.TrimSpace(strings.TrimSuffix(msg, "|"))
+		fence := msg[:strings.IndexFunc(msg, func(r rune) bool { return r != '`' })]
+		require.NotEmpty(t, fence, "a code span: %s", msg)
+		require.True(t, strings.HasSuffix(msg, fence), "closed by its fence: %s", msg)
+		inner := strings.TrimSuffix(strings.TrimPrefix(msg, fence), fence)
+		assert.NotContains(t, inner, fence, "no backtick run of the fence's length inside: %s", msg)
+		assert.Contains(t, strings.ReplaceAll(inner, `\|`, "|"), values[i], "the value as written, inside the span")
+	}
+}
+
+// TestRenderGitHubHasNoControls: a file name or a message with ESC, other
+// C0 controls or bad UTF-8 reaches the Actions log as spaces, as in the
+// text format: no escape sequence recolours or hides the annotation, and
+// CR and LF stay escaped so that no second command can start.
+func TestRenderGitHubHasNoControls(t *testing.T) {
+	name := "ctl\x01\x1b[8m\x0bname\r\n::error::x.json"
+	rs := []report.Result{{Source: name, File: name, Lines: []int{2}, Report: contract.Report{API: specs.Oracle, Status: 200, Violations: []contract.Violation{
+		{API: specs.Oracle, Severity: contract.SeverityError, Rule: contract.RuleSchemaEnum, Location: "/state", Message: "found \x1b[31mred\x00 \xff"}}}}}
+	out, err := report.Render(report.FormatGitHub, rs, report.Options{})
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	require.Len(t, lines, 2, "the annotation and the summary: %s", out)
+	for _, r := range lines[0] {
+		assert.False(t, unicode.IsControl(r), "control %U in %q", r, lines[0])
+	}
+	assert.True(t, utf8.ValidString(lines[0]))
+	assert.Contains(t, lines[0], "::error file=ctl  [8m name%0D%0A%3A%3Aerror%3A%3Ax.json,line=2,")
 }
