@@ -603,7 +603,10 @@ func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request) string {
 func journalQuery(q url.Values) (JournalFilter, error) {
 	f := JournalFilter{Limit: journalDefaultLimit}
 	for name, vs := range q {
-		v := vs[len(vs)-1]
+		if len(vs) > 1 {
+			return f, fmt.Errorf("%s: given %d times; give it once", quoteValue(name), len(vs))
+		}
+		v := vs[0]
 		switch name {
 		case "method":
 			f.Method = v
@@ -633,8 +636,8 @@ func journalQuery(q url.Values) (JournalFilter, error) {
 			f.Limit = n
 		case "after", "before":
 			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				return f, fmt.Errorf("%s: expected a sequence number (the seq of an entry), found %s", name, quoteValue(v))
+			if err != nil || name == "before" && n == 0 {
+				return f, fmt.Errorf("%s: expected a sequence number (the seq of an entry, 1 or more for before), found %s", name, quoteValue(v))
 			}
 			if name == "after" {
 				f.After = n

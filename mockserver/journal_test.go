@@ -325,6 +325,9 @@ func TestJournalFiltersAndPaging(t *testing.T) {
 		{"limit=1001", "limit: expected"},
 		{"after=-1", `after: expected a sequence number`},
 		{"before=x", `before: expected a sequence number`},
+		{"before=0", `before: expected a sequence number (the seq of an entry, 1 or more for before), found \"0\"`},
+		{"limit=1&limit=2", `\"limit\": given 2 times; give it once`},
+		{"method=GET&method=POST", `\"method\": given 2 times`},
 		{"stauts=404", `unknown parameter \"stauts\": expected method, path, status, since, limit, after or before`},
 	} {
 		t.Run("bad "+tt.query, func(t *testing.T) {
