@@ -524,6 +524,10 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, rest string) 
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "too large", "detail": "a forced answer is a JSON object of at most 4 KiB"})
 		return "dashboard.next.413"
 	}
+	if err := plainJSON(body); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad body", "detail": err.Error()})
+		return "dashboard.next.400"
+	}
 	var in map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&in); err != nil || in == nil || dec.More() {

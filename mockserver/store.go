@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"sync"
 
 	"github.com/taskmock/taskmock/contract"
@@ -546,6 +547,9 @@ func (s *Server) readTask(api specs.Name, id string, b []byte) (taskKey, object,
 	if err := jsonlimit.Check(b, jsonlimit.Limits{MaxBytes: maxTaskBytes}); err != nil {
 		return taskKey{}, nil, &taskError{msg: err.Error()}
 	}
+	if err := plainJSON(b); err != nil {
+		return taskKey{}, nil, &taskError{msg: err.Error()}
+	}
 	body, err := parseObject(b)
 	if err != nil {
 		return taskKey{}, nil, &taskError{msg: "not a JSON object: " + err.Error()}
@@ -623,4 +627,18 @@ func (s *Server) readTask(api specs.Name, id string, b []byte) (taskKey, object,
 		}
 	}
 	return key, body, nil
+}
+
+// plainJSON refuses JSON that parsers read differently, which the mock
+// would otherwise serve as it was given: bytes that are not UTF-8, and a
+// member an object gives twice (one client sees the first, another the
+// last). Call it on b that jsonlimit.Check accepted.
+func plainJSON(b []byte) error {
+	if !utf8.Valid(b) {
+		return errors.New("not valid UTF-8")
+	}
+	if at, ok := jsonlimit.Duplicate(b); ok {
+		return fmt.Errorf("the member %s is given twice; give it once", at)
+	}
+	return nil
 }

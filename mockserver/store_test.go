@@ -395,3 +395,30 @@ func TestFixturesNDJSON(t *testing.T) {
 	assert.Contains(t, err.Error(), bad+":2:")
 	assert.NotContains(t, err.Error(), bad+":1:")
 }
+
+// TestAdminRefusesAmbiguousJSON: a task or a forced answer whose JSON
+// parsers read differently (a member given twice, bytes not UTF-8) is
+// refused with a 400 naming it, not stored and served as given.
+func TestAdminRefusesAmbiguousJSON(t *testing.T) {
+	s := newServer(t, mockserver.WithAdmin())
+	good := readTestdata(t, "oracle-get-task-example.json")
+	dup := strings.Replace(good, "{", `{"state": "COMPLETED",`, 1)
+	bad8 := strings.Replace(good, `"title": "`, "\"title\": \"\xff", 1)
+	require.NotEqual(t, good, bad8)
+	for name, tc := range map[string]struct{ target, body, detail string }{
+		"a task member twice":   {"tasks/oracle/dup1", dup, "the member /state is given twice; give it once"},
+		"a task not UTF-8":      {"tasks/oracle/bad8", bad8, "not valid UTF-8"},
+		"a nested member twice": {"tasks/oracle/dup2", strings.Replace(good, `"rel": "self"`, `"rel": "self", "rel": "x"`, 1), "the member /links/0/rel is given twice"},
+		"a control twice":       {"next/oracle/dup3", `{"code": 404, "code": 500}`, "the member /code is given twice"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := sendAdmin(t, s, http.MethodPut, adminURL+tc.target, tc.body)
+			assert.Equal(t, http.StatusBadRequest, a.status, a.text())
+			assert.Contains(t, a.text(), tc.detail)
+		})
+	}
+	served := get(t, s, oracleURL("dup1", nil))
+	assert.Equal(t, http.StatusOK, served.status)
+	assert.Equal(t, 1, strings.Count(served.text(), `"state"`), "a generated task, one state")
+	assert.Equal(t, http.StatusOK, get(t, s, oracleURL("dup3", nil)).status, "no answer was forced")
+}

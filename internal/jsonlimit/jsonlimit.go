@@ -7,10 +7,12 @@
 package jsonlimit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -158,4 +160,71 @@ func Kinds(err error) (found, expected string, ok bool) {
 		}
 	}
 	return found, expected, true
+}
+
+// Duplicate returns the JSON pointer of the first member that an object of
+// b gives twice ("/task/state"), which parsers read differently (the first
+// or the last wins, or the document is refused); ok is false when there is
+// none or b is not JSON. Call it on b that Check accepted: it keeps one set
+// of names per open object.
+func Duplicate(b []byte) (pointer string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type frame struct {
+		object bool
+		names  map[string]bool
+		at     string // the pointer of this value
+		index  int    // the next element of an array
+		key    bool   // the next token of an object is a member name
+		name   string // the member whose value comes next
+	}
+	var stack []*frame
+	child := func() string { // the pointer of the value about to be read
+		if len(stack) == 0 {
+			return ""
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			return f.at + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(f.name)
+		}
+		f.index++
+		return f.at + "/" + strconv.Itoa(f.index-1)
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var f *frame
+		if len(stack) > 0 {
+			f = stack[len(stack)-1]
+		}
+		if name, isName := tok.(string); isName && f != nil && f.object && f.key {
+			if f.names[name] {
+				f.name = name
+				return child(), true
+			}
+			f.names[name] = true
+			f.key, f.name = false, name
+			continue
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			stack = append(stack, &frame{object: tok == json.Delim('{'), names: map[string]bool{}, at: child(), key: true})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return "", false
+			}
+			f = stack[len(stack)-1]
+		default:
+			if f == nil {
+				return "", false // a lone scalar
+			}
+			child() // counts an array's element
+		}
+		if f.object {
+			f.key = true
+		}
+	}
 }
