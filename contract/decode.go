@@ -327,7 +327,10 @@ func (d *fastDecoder) object() (any, bool) {
 	}
 	m := d.arena.newMap(len(d.kvs) - start)
 	for _, e := range d.kvs[start:] {
-		m[e.key] = e.val // a repeated key: the last one wins, as in encoding/json
+		m[e.key] = e.val
+	}
+	if len(m) != len(d.kvs)-start {
+		return nil, false // a member given twice: the slow path tells it
 	}
 	clear(d.kvs[start:])
 	d.kvs = d.kvs[:start]
@@ -394,7 +397,7 @@ func (d *fastDecoder) str() (string, bool) {
 			d.i = i + 1
 			v := s[start:i]
 			if !ascii && !utf8.ValidString(v) {
-				return d.unquote(start)
+				return "", false // bytes not UTF-8: the slow path tells them
 			}
 			return v, true
 		case c == '\\':
@@ -475,8 +478,11 @@ func (d *fastDecoder) unquote(start int) (string, bool) {
 			i++
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return "", false // bytes not UTF-8: the slow path tells them
+			}
 			i += size
-			b = utf8.AppendRune(b, r) // an invalid byte gives RuneError, size 1
+			b = utf8.AppendRune(b, r)
 		}
 	}
 	return "", false

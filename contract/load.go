@@ -1108,4 +1108,3 @@ func loadOneLine(s string) string {
 	}
 	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
 }
-

@@ -16,8 +16,8 @@ import (
 func TestRulesAreTheREADMEs(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
-	row := regexp.MustCompile("(?m)^\\| (`[a-z-]+`(?:, `[a-z-]+`)*) \\| (?:error|warning)")
-	id := regexp.MustCompile("`([a-z-]+)`")
+	row := regexp.MustCompile("(?m)^\\| (`[a-z0-9-]+`(?:, `[a-z0-9-]+`)*) \\| (?:error|warning)")
+	id := regexp.MustCompile("`([a-z0-9-]+)`")
 	var table []contract.Rule
 	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
 		for _, r := range id.FindAllStringSubmatch(m[1], -1) {

@@ -24,13 +24,15 @@ type Rule string
 // The rules the validator applies.
 const (
 	// Transport-level rules.
-	RuleStatusUndocumented Rule = "status-undocumented" // status code not documented for the operation
-	RuleContentType        Rule = "content-type"        // Content-Type does not fit the operation or the requested format
-	RuleBodyNotJSON        Rule = "body-not-json"       // a JSON body was expected and could not be parsed
-	RuleErrorResponse      Rule = "error-response"      // the server answered with an error (Esri error envelope, Oracle 4xx/5xx)
-	RuleBodyTooDeep        Rule = "body-too-deep"       // JSON nested deeper than jsonlimit allows; not walked
-	RuleBodyNotEmpty       Rule = "body-not-empty"      // a body where the operation documents none (Oracle reassign's 204)
-	RuleRequestInvalid     Rule = "request-invalid"     // an expected request (a Pact interaction's) departs from the operation's documentation
+	RuleStatusUndocumented Rule = "status-undocumented"   // status code not documented for the operation
+	RuleContentType        Rule = "content-type"          // Content-Type does not fit the operation or the requested format
+	RuleBodyNotJSON        Rule = "body-not-json"         // a JSON body was expected and could not be parsed
+	RuleErrorResponse      Rule = "error-response"        // the server answered with an error (Esri error envelope, Oracle 4xx/5xx)
+	RuleBodyTooDeep        Rule = "body-too-deep"         // JSON nested deeper than jsonlimit allows; not walked
+	RuleBodyNotEmpty       Rule = "body-not-empty"        // a body where the operation documents none (Oracle reassign's 204)
+	RuleBodyNotUTF8        Rule = "body-not-utf8"         // JSON whose bytes are not UTF-8 (RFC 8259 8.1)
+	RuleBodyDuplicate      Rule = "body-duplicate-member" // an object gives a member twice: parsers differ on which counts
+	RuleRequestInvalid     Rule = "request-invalid"       // an expected request (a Pact interaction's) departs from the operation's documentation
 
 	// Identity rules: the body is a task, and the task asked for.
 	RuleTaskIdentity Rule = "task-identity" // the task's id (Oracle) or taskOperationId (Esri) is missing, empty or not a string
@@ -74,6 +76,7 @@ const (
 func Rules() []Rule {
 	return []Rule{
 		RuleStatusUndocumented, RuleContentType, RuleBodyNotJSON, RuleBodyNotEmpty, RuleBodyTooDeep,
+		RuleBodyNotUTF8, RuleBodyDuplicate,
 		RuleTaskIdentity, RuleTaskMismatch, RuleJobMismatch, RuleErrorResponse,
 		RuleSchemaType, RuleSchemaRequired, RuleSchemaEnum, RuleSchemaFormat, RuleSchemaRange, RuleSchemaOther,
 		RuleUnknownField,
@@ -96,6 +99,8 @@ var ruleDescriptions = map[Rule]string{
 	RuleBodyNotJSON:          "The body is JSON where JSON is expected.",
 	RuleBodyNotEmpty:         "A 204 answer (Oracle reassign) has no body.",
 	RuleBodyTooDeep:          "The JSON is nested at most 128 levels.",
+	RuleBodyNotUTF8:          "The JSON is UTF-8, as RFC 8259 requires of JSON exchanged between systems.",
+	RuleBodyDuplicate:        "No object of the JSON gives a member twice, which parsers read differently.",
 	RuleTaskIdentity:         "The body is a task: it has its id (Oracle) or taskOperationId (Esri).",
 	RuleTaskMismatch:         "The task is the one the request asked for.",
 	RuleJobMismatch:          "executeTaskJob answers the task group job the request named.",

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/pb33f/libopenapi-validator/config"
 
@@ -266,7 +267,35 @@ func (c *check) decode(body []byte) (any, error) {
 	if c.arena == nil {
 		c.arena = treeArenas.Get().(*treeArena)
 	}
-	return decode(body, c.arena)
+	if v, ok := fastDecode(body, c.arena); ok {
+		return v, nil
+	}
+	v, err := decode(body, nil)
+	if err == nil {
+		c.ambiguous(body)
+	}
+	return v, err
+}
+
+// ambiguous adds the violations of JSON that parsers read differently,
+// which the fast decoder declines: bytes that are not UTF-8 (encoding/json
+// reads U+FFFD, others refuse the body) and a member given twice (the
+// last one counts here, the first elsewhere).
+func (c *check) ambiguous(body []byte) {
+	if !utf8.Valid(body) {
+		at := 0
+		for at < len(body) {
+			r, size := utf8.DecodeRune(body[at:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			at += size
+		}
+		c.add(SeverityError, RuleBodyNotUTF8, "body", "expected UTF-8, found the byte 0x%02x at byte %d", body[at], at+1)
+	}
+	if at, ok := jsonlimit.Duplicate(body); ok {
+		c.add(SeverityError, RuleBodyDuplicate, at, "expected each member once, found it twice: parsers differ on which counts")
+	}
 }
 
 // decodeStd is decode with encoding/json only.

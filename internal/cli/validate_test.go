@@ -1299,3 +1299,19 @@ func TestValidateReportThroughLinksDevicesAndPipes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 4, "no temporary file left")
 }
+
+// TestValidateAmbiguousJSON: a body that parsers read differently (a member
+// given twice, bytes not UTF-8) fails, named by rule and place, though
+// encoding/json alone reads a task that keeps the contract.
+func TestValidateAmbiguousJSON(t *testing.T) {
+	good := readFile(t, oracleExample)
+	dup := variant(t, oracleExample, "dup.json", `"state": "COMPLETED"`, `"state": "ASSIGNED", "state": "COMPLETED"`)
+	bad8 := variant(t, oracleExample, "bad8.json", `"state": "COMPLETED"`, "\"state\": \"COMPLETED\", \"note\": \"\xff\"")
+	require.NotEqual(t, good, readFile(t, bad8))
+	r := run(t, "", "validate", "--api", "oracle", "--color", "never", dup, bad8)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "error /state body-duplicate-member: expected each member once, found it twice")
+	assert.Regexp(t, `error body body-not-utf8: expected UTF-8, found the byte 0xff at byte \d+`, r.stdout)
+	r = run(t, "", "validate", oracleExample, esriExample)
+	assert.Equal(t, 0, r.code, "the vendors' examples still pass: %s", r.stdout)
+}
