@@ -15,8 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/taskmock/taskmock/contract"
 	"github.com/taskmock/taskmock/internal/jsonlimit"

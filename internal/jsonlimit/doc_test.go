@@ -98,16 +98,16 @@ func depthOf(v any) int {
 
 func TestDuplicate(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"a":1,"a":2}`:                              "/a",
-		`{"task":{"state":"X","id":1,"state":"Y"}}`:  "/task/state",
-		`[1,{"b":[true,null,{"c":1,"c":2}]}]`:        "/1/b/2/c",
-		`{"a/b":{"x~":1,"x~":1}}`:                    "/a~1b/x~0",
-		`{"a":{"a":1},"b":{"a":1}}`:                  "",
-		`{"a":[{"x":1},{"x":2}],"b":"a"}`:            "",
-		`{"s":"\"a\":1","a":1}`:                      "",
-		`{"a":1,"\u0061":2}`:                         "/a",
-		`"just a string"`:                            "",
-		`{"a":`:                                      "",
+		`{"a":1,"a":2}`: "/a",
+		`{"task":{"state":"X","id":1,"state":"Y"}}`: "/task/state",
+		`[1,{"b":[true,null,{"c":1,"c":2}]}]`:       "/1/b/2/c",
+		`{"a/b":{"x~":1,"x~":1}}`:                   "/a~1b/x~0",
+		`{"a":{"a":1},"b":{"a":1}}`:                 "",
+		`{"a":[{"x":1},{"x":2}],"b":"a"}`:           "",
+		`{"s":"\"a\":1","a":1}`:                     "",
+		`{"a":1,"\u0061":2}`:                        "/a",
+		`"just a string"`:                           "",
+		`{"a":`:                                     "",
 	} {
 		got, ok := jsonlimit.Duplicate([]byte(in))
 		assert.Equal(t, want, got, in)
