@@ -820,6 +820,7 @@ func loadStartsNDJSON(br *bufio.Reader) bool {
 		b, err := br.Peek(n) // what is buffered, then one byte more
 		full := err != nil || len(b) == br.Size()
 		b = bytes.TrimLeft(b, " \t\r\n")
+		firstLine := false // a whole first line of JSON, then only white space so far
 		switch {
 		case len(b) == 0:
 		case b[0] != '{' || startsHAR(b):
@@ -833,10 +834,15 @@ func loadStartsNDJSON(br *bufio.Reader) bool {
 				if len(bytes.TrimSpace(rest)) > 0 {
 					return true
 				}
+				firstLine = true
 			}
 		}
 		if full {
-			return false
+			// A first line of JSON followed by more white space than the
+			// buffer holds and then more input is NDJSON with a blank
+			// line, not one document: a document cannot go on after its
+			// value.
+			return firstLine && err == nil
 		}
 	}
 }
@@ -847,10 +853,11 @@ func loadStartsNDJSON(br *bufio.Reader) bool {
 // set, and the next lines are still read), as is a line that is not JSON.
 func (l *loader) ndjsonStream(src string, r *bufio.Reader) error {
 	for n := 1; ; n++ {
-		line, size, readErr := loadLine(r, l.limit)
+		line, size, blank, readErr := loadLine(r, l.limit)
 		name := src + ":" + strconv.Itoa(n)
 		var err error
 		switch {
+		case blank:
 		case size > l.limit:
 			err = &LoadError{Source: name, Err: &BodyTooLargeError{Size: size, Limit: l.limit}}
 		case len(bytes.TrimSpace(line)) > 0:
@@ -874,12 +881,14 @@ func (l *loader) ndjsonStream(src string, r *bufio.Reader) error {
 	}
 }
 
-// loadLine reads one line of r, without its "\n", and its size. A line
-// longer than limit is read to its end but not kept (nil). The error is
-// io.EOF at the end of input.
-func loadLine(r *bufio.Reader, limit int64) (line []byte, size int64, err error) {
+// loadLine reads one line of r, without its "\n", its size, and whether it
+// is only white space, however long. A line longer than limit is read to
+// its end but not kept (nil). The error is io.EOF at the end of input.
+func loadLine(r *bufio.Reader, limit int64) (line []byte, size int64, blank bool, err error) {
+	blank = true
 	for {
 		chunk, err := r.ReadSlice('\n')
+		blank = blank && len(bytes.TrimSpace(chunk)) == 0
 		size += int64(len(chunk))
 		if size <= limit+1 {
 			line = append(line, chunk...)
@@ -893,7 +902,7 @@ func loadLine(r *bufio.Reader, limit int64) (line []byte, size int64, err error)
 			line = line[:len(line)-1]
 			size--
 		}
-		return line, size, err
+		return line, size, blank, err
 	}
 }
 

@@ -1315,3 +1315,18 @@ func TestValidateAmbiguousJSON(t *testing.T) {
 	r = run(t, "", "validate", oracleExample, esriExample)
 	assert.Equal(t, 0, r.code, "the vendors' examples still pass: %s", r.stdout)
 }
+
+// TestValidateNDJSONLongBlankLine: a blank line longer than --max-body and
+// than the bytes read to tell the kind of input is skipped; the lines
+// around it are still each checked as a body of their own.
+func TestValidateNDJSONLongBlankLine(t *testing.T) {
+	ndjson := run(t, "", "fixtures", "--api", "oracle", "--count", "2")
+	lines := strings.Split(strings.TrimSpace(ndjson.stdout), "\n")
+	require.Len(t, lines, 2)
+	path := filepath.Join(t.TempDir(), "ws.ndjson")
+	require.NoError(t, os.WriteFile(path, []byte(lines[0]+"\n"+strings.Repeat(" ", 200<<10)+"\n"+lines[1]+"\n"), 0o644))
+	r := run(t, "", "validate", "--max-body", "100000", "--format", "junit", path)
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, `name="`+path+`:1"`)
+	assert.Contains(t, r.stdout, `name="`+path+`:3"`)
+}
